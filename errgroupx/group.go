@@ -1,0 +1,108 @@
+package errgroupx
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// A Group is a collection of goroutines working on subtasks of one task, like
+// an [errgroup.Group], that also recovers their panics and reports a call of
+// [runtime.Goexit] as an error.
+//
+// The zero Group is ready to use: it has no limit and cancels no context. A
+// Group is safe for concurrent use by the goroutines that call Go, TryGo and
+// Wait. It must not be copied after first use and must not be reused for
+// another task once Wait has returned.
+type Group struct {
+	eg     errgroup.Group // runs the goroutines and enforces the limit
+	cancel context.CancelCauseFunc
+
+	errOnce sync.Once
+	err     error // the first error in time; read after eg.Wait
+
+	panicked atomic.Pointer[PanicError] // the first panic in time
+}
+
+// WithContext returns a new Group and a Context derived from ctx. The Context
+// is canceled the first time a function passed to Go or TryGo returns an
+// error, panics or calls [runtime.Goexit], or when Wait returns, whichever
+// happens first; [context.Cause] gives that error (a [*PanicError] for a
+// panic).
+func WithContext(ctx context.Context) (*Group, context.Context) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	return &Group{cancel: cancel}, ctx
+}
+
+// SetLimit limits the number of goroutines of the group that run at once to n.
+// A negative n means no limit; zero lets no goroutine start. SetLimit panics if
+// it is called while goroutines of the group are running.
+func (g *Group) SetLimit(n int) {
+	g.eg.SetLimit(n)
+}
+
+// Go calls f in a new goroutine, blocking first while the group already runs
+// its limit of goroutines. The first call to Go must happen before Wait.
+//
+// The first error, panic or [runtime.Goexit] of the group's functions cancels
+// the group's context. Go panics if f is nil.
+func (g *Group) Go(f func() error) {
+	if f == nil {
+		panic("errgroupx: Group.Go called with nil func")
+	}
+	g.eg.Go(g.wrap(f))
+}
+
+// TryGo calls f in a new goroutine only if the group runs fewer goroutines
+// than its limit, and reports whether it did. TryGo panics if f is nil.
+func (g *Group) TryGo(f func() error) bool {
+	if f == nil {
+		panic("errgroupx: Group.TryGo called with nil func")
+	}
+	return g.eg.TryGo(g.wrap(f))
+}
+
+// Wait blocks until every function passed to Go and TryGo has returned. If one
+// of them panicked, Wait then panics with the first [*PanicError], in its
+// caller's goroutine. Otherwise it returns the first error in time, which is
+// [ErrGoexit] for a function that called [runtime.Goexit], or nil.
+func (g *Group) Wait() error {
+	// The wrapped functions never return an error to eg: the group keeps its
+	// own, so that a Goexit, which eg cannot see, is recorded the same way.
+	_ = g.eg.Wait()
+	if g.cancel != nil {
+		g.cancel(g.err)
+	}
+	if p := g.panicked.Load(); p != nil {
+		panic(p)
+	}
+	return g.err
+}
+
+// wrap returns f as the function eg runs: it recovers f's panic and records
+// f's outcome in g.
+func (g *Group) wrap(f func() error) func() error {
+	return func() error {
+		if err := Recover(f, g.fail); err != nil {
+			g.fail(err)
+		}
+		return nil
+	}
+}
+
+// fail records err as the group's error if it is the first, and cancels the
+// group's context with it. A panic is kept apart as well, because it outranks
+// an earlier error in Wait.
+func (g *Group) fail(err error) {
+	if p, ok := err.(*PanicError); ok {
+		g.panicked.CompareAndSwap(nil, p)
+	}
+	g.errOnce.Do(func() {
+		g.err = err
+		if g.cancel != nil {
+			g.cancel(err)
+		}
+	})
+}

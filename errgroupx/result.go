@@ -1,0 +1,104 @@
+package errgroupx
+
+import (
+	"context"
+	"sync"
+)
+
+// A ResultGroup is a [Group] whose functions return a value as well as an
+// error. Wait returns the values in the order the functions were added.
+//
+// The zero ResultGroup is ready to use: it has no limit and cancels no
+// context. It is safe for concurrent use, must not be copied after first use
+// and must not be reused once Wait has returned. Each Go keeps one slot for its
+// value until Wait.
+type ResultGroup[T any] struct {
+	g Group
+
+	mu    sync.Mutex
+	slots []slot[T] // in the order of Go and TryGo; guarded by mu
+}
+
+type slot[T any] struct {
+	v       T
+	dropped bool // TryGo kept the slot but did not start the function
+}
+
+// ResultGroupWithContext returns a new ResultGroup and a Context derived from
+// ctx, canceled as [WithContext] describes.
+func ResultGroupWithContext[T any](ctx context.Context) (*ResultGroup[T], context.Context) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	return &ResultGroup[T]{g: Group{cancel: cancel}}, ctx
+}
+
+// SetLimit limits the number of the group's goroutines that run at once, as
+// [Group.SetLimit] does.
+func (g *ResultGroup[T]) SetLimit(n int) {
+	g.g.SetLimit(n)
+}
+
+// Go calls f in a new goroutine, as [Group.Go] does, and keeps its value for
+// Wait. Go panics if f is nil.
+func (g *ResultGroup[T]) Go(f func() (T, error)) {
+	if f == nil {
+		panic("errgroupx: ResultGroup.Go called with nil func")
+	}
+	g.g.Go(g.task(g.reserve(), f))
+}
+
+// TryGo calls f in a new goroutine only if the group runs fewer goroutines
+// than its limit, as [Group.TryGo] does, and reports whether it did. TryGo
+// panics if f is nil.
+func (g *ResultGroup[T]) TryGo(f func() (T, error)) bool {
+	if f == nil {
+		panic("errgroupx: ResultGroup.TryGo called with nil func")
+	}
+	// The slot is taken before the goroutine may start, so that the order of
+	// the values is the order of the calls; a refused call gives it back.
+	i := g.reserve()
+	if g.g.TryGo(g.task(i, f)) {
+		return true
+	}
+	g.mu.Lock()
+	g.slots[i].dropped = true
+	g.mu.Unlock()
+	return false
+}
+
+// Wait blocks until every function has returned, then returns their values
+// in the order Go and TryGo added them. If a function failed, Wait returns nil
+// and the first error, as [Group.Wait] does; if one panicked, Wait panics.
+func (g *ResultGroup[T]) Wait() ([]T, error) {
+	if err := g.g.Wait(); err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(g.slots))
+	for _, s := range g.slots {
+		if !s.dropped {
+			out = append(out, s.v)
+		}
+	}
+	g.slots = nil
+	return out, nil
+}
+
+func (g *ResultGroup[T]) reserve() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.slots = append(g.slots, slot[T]{})
+	return len(g.slots) - 1
+}
+
+func (g *ResultGroup[T]) task(i int, f func() (T, error)) func() error {
+	return func() error {
+		v, err := f()
+		if err != nil {
+			return err
+		}
+		// The slice may be grown by a concurrent Go, so the store holds mu.
+		g.mu.Lock()
+		g.slots[i].v = v
+		g.mu.Unlock()
+		return nil
+	}
+}
