@@ -1,0 +1,31 @@
+package bench_test
+
+import (
+	"testing"
+
+	"github.com/fanout-go/fanout/bench"
+)
+
+// Each benchmark runs one workload by every contender that can do it, as
+// sub-benchmarks named after the contenders, so that benchstat lines them up:
+//
+//	go test -bench . -benchmem -count 10 > new.txt && benchstat new.txt
+
+func BenchmarkTinyMap(b *testing.B)       { benchWorkload(b, "TinyMap") }
+func BenchmarkCPUMap(b *testing.B)        { benchWorkload(b, "CPUMap") }
+func BenchmarkIOMap(b *testing.B)         { benchWorkload(b, "IOMap") }
+func BenchmarkFirstError(b *testing.B)    { benchWorkload(b, "FirstError") }
+func BenchmarkPoolRoundTrip(b *testing.B) { benchWorkload(b, "PoolRoundTrip") }
+func BenchmarkStream(b *testing.B)        { benchWorkload(b, "Stream") }
+
+func benchWorkload(b *testing.B, name string) {
+	w := bench.WorkloadNamed(name)
+	if w == nil {
+		b.Fatalf("no workload %q", name)
+	}
+	for _, c := range bench.Contenders {
+		if cs := (bench.Case{Workload: w, Contender: c}); cs.Supported() {
+			b.Run(c.Name, cs.Bench)
+		}
+	}
+}

@@ -1,0 +1,64 @@
+package bench
+
+import (
+	"fmt"
+	"testing"
+)
+
+// Case is one workload done by one contender.
+type Case struct {
+	Workload  *Workload
+	Contender *Contender
+}
+
+// Supported reports whether the contender has a way to do the workload.
+func (c Case) Supported() bool { return c.Workload.supports(c.Contender) }
+
+// Name returns "Workload/contender", the name go test gives the case's
+// benchmark.
+func (c Case) Name() string { return c.Workload.Name + "/" + c.Contender.Name }
+
+// Check does the workload once with the given number of items and returns an
+// error that says what was wrong with the output, or nil.
+//
+// Check panics if the case is not [Case.Supported].
+func (c Case) Check(items int) error {
+	c.mustBeSupported()
+	t := c.Workload.prepare(c.Contender, items)
+	t.run()
+	if err := t.check(); err != nil {
+		return fmt.Errorf("%s with %d items: %w", c.Name(), items, err)
+	}
+	return nil
+}
+
+// Bench runs the case as a benchmark: b.N operations on [Size] items each,
+// after building the input and the expected output outside the timer. It
+// reports allocations, ns/item and the workload's [Workload.Metric], and
+// fails b when the last operation's output is wrong.
+//
+// Bench panics if the case is not [Case.Supported].
+func (c Case) Bench(b *testing.B) {
+	c.mustBeSupported()
+	items := Size(c.Workload.Items)
+	t := c.Workload.prepare(c.Contender, items)
+	b.ReportAllocs()
+	for b.Loop() {
+		t.run()
+	}
+	if err := t.check(); err != nil {
+		b.Fatalf("%s: %v", c.Name(), err)
+	}
+	nsPerOp := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	b.ReportMetric(nsPerOp/float64(items), "ns/item")
+	if c.Workload.Metric != "" {
+		b.ReportMetric(t.metric(b.N, nsPerOp), c.Workload.Metric)
+	}
+}
+
+func (c Case) mustBeSupported() {
+	if !c.Supported() {
+		panic(fmt.Sprintf("bench: %s: %s has no way to do %s",
+			c.Name(), c.Contender.Name, c.Workload.Name))
+	}
+}

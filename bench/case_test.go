@@ -1,0 +1,88 @@
+package bench_test
+
+import (
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/fanout-go/fanout/bench"
+)
+
+// TestCases checks the output of every contender on every workload it can
+// do, before anyone times it.
+func TestCases(t *testing.T) {
+	for _, w := range bench.Workloads {
+		items := bench.Size(w.Items)
+		if testing.Short() {
+			items /= 10
+		}
+		for _, c := range bench.Contenders {
+			cs := bench.Case{Workload: w, Contender: c}
+			if !cs.Supported() {
+				continue
+			}
+			t.Run(cs.Name(), func(t *testing.T) {
+				if err := cs.Check(items); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	}
+}
+
+// TestSupport pins down which contender does which workload, so that a
+// contender cannot drop out of the table unnoticed.
+func TestSupport(t *testing.T) {
+	want := map[string]string{ // workloads each contender has no way to do
+		"fanout":     "TinyMap CPUMap IOMap FirstError PoolRoundTrip Stream", // until mapx and pool land
+		"sequential": "",
+		"errgroup":   "Stream",
+		"errgroupx":  "Stream",
+		"conc-iter":  "PoolRoundTrip Stream",
+		"conc-pool":  "",
+		"pond":       "",
+		"ants":       "Stream",
+		"reference":  "",
+	}
+	if len(bench.Contenders) != len(want) {
+		t.Errorf("%d contenders, want %d", len(bench.Contenders), len(want))
+	}
+	for _, c := range bench.Contenders {
+		var got []string
+		for _, w := range bench.Workloads {
+			if !(bench.Case{Workload: w, Contender: c}).Supported() {
+				got = append(got, w.Name)
+			}
+		}
+		if g, w := strings.Join(got, " "), want[c.Name]; g != w {
+			t.Errorf("%s has no way to do %q, want %q", c.Name, g, w)
+		}
+	}
+}
+
+// TestMapLimit checks that every contender's Map runs at most limit calls at
+// once, the promise all the map workloads rely on.
+func TestMapLimit(t *testing.T) {
+	const limit = 3
+	in := make([]int, 2000)
+	for _, c := range bench.Contenders {
+		if c.Map == nil {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			var running, peak atomic.Int64
+			c.Map(in, limit, func(v int) int {
+				n := running.Add(1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				}
+				runtime.Gosched() // give other calls a chance to overlap this one
+				running.Add(-1)
+				return v
+			})
+			if p := peak.Load(); p > limit {
+				t.Errorf("%d calls ran at once, limit %d", p, limit)
+			}
+		})
+	}
+}

@@ -1,0 +1,76 @@
+package bench
+
+import (
+	"context"
+	"iter"
+)
+
+// Contender is one way to do the workloads: a library used the way its
+// documentation suggests, a plain loop, or the hand-written reference. A nil
+// func field means the contender has no way to do those workloads, and tables
+// say "n/a" for them rather than fake it.
+//
+// The contenders are the values in [Contenders]; they must not be modified.
+// Every func is safe to call from one goroutine at a time and leaves no
+// goroutine running when it returns.
+type Contender struct {
+	// Name is the sub-benchmark's name, such as "fanout" or "conc-pool".
+	Name string
+	// Module is the path of the module whose version the results name, or
+	// "" when the contender is code of this module.
+	Module string
+	// Note says in a few words which API the contender uses.
+	Note string
+
+	// Map returns fn of every element of in, in input order, with at most
+	// limit calls of fn running at once (TinyMap, CPUMap, IOMap).
+	Map func(in []int, limit int, fn func(int) int) []int
+
+	// MapErr is Map for a fn that may fail: it returns the first error, and
+	// should start as few calls as it can after it (FirstError).
+	MapErr func(ctx context.Context, in []int, limit int,
+		fn func(context.Context, int) (int, error)) ([]int, error)
+
+	// Pool submits the n tasks task(0), ..., task(n-1) one by one to a pool
+	// of the given number of workers and collects every result, in any order
+	// (PoolRoundTrip).
+	Pool func(n, workers int, task func(int) int) []int
+
+	// Stream reads in, calls fn on each item with at most limit calls at
+	// once, and calls emit with each result in input order, from one
+	// goroutine, holding a bounded number of items at any time (Stream).
+	Stream func(in iter.Seq[int], limit int, fn func(int) int, emit func(int))
+}
+
+// Contenders lists every contender, fanout first and the reference last.
+var Contenders = []*Contender{
+	fanout,
+	sequential,
+	errgroupC,
+	errgroupxC,
+	concIter,
+	concPool,
+	pondC,
+	antsC,
+	reference,
+}
+
+// ContenderNamed returns the contender of that name, or nil.
+func ContenderNamed(name string) *Contender {
+	for _, c := range Contenders {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// WorkloadNamed returns the workload of that name, or nil.
+func WorkloadNamed(name string) *Workload {
+	for _, w := range Workloads {
+		if w.Name == name {
+			return w
+		}
+	}
+	return nil
+}
