@@ -1,0 +1,155 @@
+// Command fanout-bench runs every workload of package bench by fanout and by
+// its peers a few times, prints a Markdown table of the medians (ns/item,
+// allocs/op, ratio to the hand-written reference and to fanout), and draws
+// them as a chart.
+//
+// Usage:
+//
+//	go -C bench run ./cmd/fanout-bench [flags]
+//
+// Flags:
+//
+//	-workloads list   workloads to run, comma-separated (default: all)
+//	-contenders list  contenders to run, comma-separated (default: all)
+//	-runs n           runs of each case; the table shows medians (default 5)
+//	-cpu list         GOMAXPROCS values to run at, comma-separated, to show
+//	                  scaling with cores (default: GOMAXPROCS)
+//	-benchtime d      time each run aims for, as go test's -benchtime (default 300ms)
+//	-json             print JSON instead of the table
+//	-chart files      charts to draw, comma-separated, .svg or .png (default
+//	                  results.svg; "" for none)
+//
+// A progress line goes to stderr while it runs. Every case runs through
+// bench.Case.Bench, the function go test -bench runs, so the two agree.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/fanout-go/fanout/bench"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "fanout-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("fanout-bench", flag.ContinueOnError)
+	var (
+		workloads  = fs.String("workloads", "", "workloads to run, comma-separated (default: all)")
+		contenders = fs.String("contenders", "", "contenders to run, comma-separated (default: all)")
+		runs       = fs.Int("runs", 5, "runs of each case; the table shows medians")
+		cpu        = fs.String("cpu", strconv.Itoa(runtime.GOMAXPROCS(0)), "GOMAXPROCS values, comma-separated")
+		benchtime  = fs.String("benchtime", "300ms", "time each run aims for, as go test's -benchtime")
+		asJSON     = fs.Bool("json", false, "print JSON instead of the table")
+		chart      = fs.String("chart", "results.svg", "charts to draw, comma-separated, .svg or .png")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	ws, err := pick(*workloads, bench.Workloads, func(w *bench.Workload) string { return w.Name })
+	if err != nil {
+		return err
+	}
+	cs, err := pick(*contenders, bench.Contenders, func(c *bench.Contender) string { return c.Name })
+	if err != nil {
+		return err
+	}
+	cpus, err := parseCPUs(*cpu)
+	if err != nil {
+		return err
+	}
+	if *runs < 1 {
+		return fmt.Errorf("-runs %d: need at least 1", *runs)
+	}
+	// testing.Benchmark reads go test's flags; only -test.benchtime matters.
+	testing.Init()
+	if err := flag.Set("test.benchtime", *benchtime); err != nil {
+		return fmt.Errorf("-benchtime: %v", err)
+	}
+
+	m := &measurer{runs: *runs, terminal: isTerminal(os.Stderr)}
+	results, err := m.measure(cpus, ws, cs)
+	if err != nil {
+		return err
+	}
+	rep := newReport(results, ws, cs, *runs, *benchtime)
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		rep.writeMarkdown(os.Stdout)
+	}
+	for _, path := range strings.Split(*chart, ",") {
+		if path = strings.TrimSpace(path); path == "" {
+			continue
+		}
+		if err := drawChart(path, rep); err != nil {
+			return err
+		}
+		fmt.Fprintln(os.Stderr, "fanout-bench: chart written to", path)
+	}
+	return nil
+}
+
+// pick returns the elements of all named in the comma-separated list, in
+// the order of all, or all of them for an empty list.
+func pick[T any](list string, all []T, name func(T) string) ([]T, error) {
+	if strings.TrimSpace(list) == "" {
+		return all, nil
+	}
+	want := map[string]bool{}
+	for _, n := range strings.Split(list, ",") {
+		want[strings.ToLower(strings.TrimSpace(n))] = true
+	}
+	var out []T
+	for _, x := range all {
+		if n := strings.ToLower(name(x)); want[n] {
+			out = append(out, x)
+			delete(want, n)
+		}
+	}
+	if len(want) > 0 {
+		var names []string
+		for _, x := range all {
+			names = append(names, name(x))
+		}
+		for n := range want {
+			return nil, fmt.Errorf("unknown name %q (have %s)", n, strings.Join(names, ", "))
+		}
+	}
+	return out, nil
+}
+
+func parseCPUs(list string) ([]int, error) {
+	var cpus []int
+	for _, s := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-cpu %q: want a comma-separated list of positive counts", list)
+		}
+		cpus = append(cpus, n)
+	}
+	return cpus, nil
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
