@@ -1,0 +1,212 @@
+package pool
+
+import (
+	"context"
+
+	"github.com/fanout-go/fanout/errgroupx"
+)
+
+// A task is what the queue holds: a *Future[R] for Submit, a goTask for Go.
+type task interface {
+	// call runs the task's function with ctx; a Future keeps the value.
+	call(ctx context.Context) error
+	// state returns the Future's state, or nil for a goTask.
+	state() *taskState
+}
+
+// goTask is a task of Pool.Go. A func is pointer-shaped, so a goTask fits in
+// an interface without an allocation.
+type goTask func(ctx context.Context) error
+
+func (g goTask) call(ctx context.Context) error { return g(ctx) }
+func (goTask) state() *taskState                { return nil }
+
+// settle completes t with err and returns what Wait must report for it: a
+// goTask's error; nil for a Future, which keeps its error.
+func settle(t task, err error) error {
+	if s := t.state(); s != nil {
+		s.settle(err)
+		return nil
+	}
+	return err
+}
+
+// A worker is one of the pool's goroutines, or its successor after a task
+// called runtime.Goexit.
+type worker struct {
+	// wake passes a task to the worker while it is idle, or nil to tell it to
+	// return. It holds one: only the one who takes the worker off the idle
+	// list sends, once.
+	wake chan task
+}
+
+// work runs tasks, t first, until Close tells it to return.
+func (p *Pool) work(w *worker, t task) {
+	defer p.workers.Done()
+	for {
+		if t == nil {
+			if t = <-w.wake; t == nil {
+				return
+			}
+		}
+		err := p.run(w, t)
+		e := settle(t, err) // before the counters: Wait returns with every Future complete
+		p.mu.Lock()
+		p.finishLocked(err, e)
+		t = p.nextLocked(w)
+		p.mu.Unlock()
+	}
+}
+
+// run runs t on the worker w, or inline on a task's goroutine when w is nil,
+// and returns its error, or a *errgroupx.PanicError for a panic. If t calls
+// runtime.Goexit, run does not return: goexit accounts for t first.
+func (p *Pool) run(w *worker, t task) error {
+	ctx := p.tctx
+	if s := t.state(); s != nil && s.ctx != nil {
+		if p.owns(s.ctx) {
+			ctx = s.ctx // a task's ctx ends with the pool's already
+		} else {
+			c, cancel := context.WithCancelCause(s.ctx)
+			stop := context.AfterFunc(p.ctx, func() { cancel(p.ctx.Err()) })
+			// Deferred, so that a Goexit releases them too.
+			defer cancel(nil)
+			defer stop()
+			ctx = context.WithValue(c, poolKey{}, p)
+		}
+	}
+	return errgroupx.Recover(
+		func() error { return t.call(ctx) },
+		func(err error) { p.goexit(w, t, err) },
+	)
+}
+
+// goexit accounts for t, which called runtime.Goexit on w's goroutine, and
+// starts w's successor. It runs in the deferred calls of the dying goroutine,
+// before its p.workers.Done, so the WaitGroup never reaches zero in between.
+// For an inline task (w nil), the worker whose task called SubmitContext
+// dies with it; its own run calls goexit for its own task next.
+func (p *Pool) goexit(w *worker, t task, err error) {
+	e := settle(t, err)
+	p.mu.Lock()
+	p.finishLocked(err, e)
+	var next task
+	if w != nil {
+		next = p.nextLocked(w)
+	}
+	p.mu.Unlock()
+	if w != nil {
+		p.workers.Add(1)
+		go p.work(w, next)
+	}
+}
+
+// runInline runs t, a task that a task of p submitted to the full queue, on
+// the calling goroutine. p.stats already counts it as running.
+func (p *Pool) runInline(t task) {
+	err := p.run(nil, t)
+	e := settle(t, err)
+	p.mu.Lock()
+	p.finishLocked(err, e)
+	p.mu.Unlock()
+}
+
+// finishLocked counts a task that ran, with its error err, and keeps e for
+// Wait.
+func (p *Pool) finishLocked(err, e error) {
+	p.stats.Running--
+	p.stats.Completed++
+	if err != nil {
+		p.stats.Failed++
+	}
+	if e != nil {
+		p.errs = append(p.errs, e)
+	}
+	p.checkDrainedLocked()
+}
+
+// nextLocked takes the next task off the queue for w, or registers w as idle
+// and returns nil.
+func (p *Pool) nextLocked(w *worker) task {
+	if !p.endedLocked() {
+		for p.queue.n > 0 {
+			t := p.queue.pop()
+			if s := t.state(); s != nil {
+				if s.dropped {
+					continue
+				}
+				if s.stop != nil {
+					s.stop() // whatever it returns, s.stop = nil makes drop a no-op
+					s.stop = nil
+				}
+			}
+			p.stats.Queued--
+			p.stats.Running++
+			p.notFull.Signal() // its slot came free
+			return t
+		}
+	}
+	p.idle = append(p.idle, w)
+	// An idle worker is room too: the only room with QueueSize(0).
+	p.notFull.Signal()
+	return nil
+}
+
+// endedLocked reports whether the pool's ctx has ended, and makes sure the
+// queue has been emptied if it has. Looking at ctx here, rather than waiting
+// for end's AfterFunc, which runs a moment later on its own goroutine, makes
+// the end take effect at once for a submitter or worker that comes after it.
+func (p *Pool) endedLocked() bool {
+	if p.ended {
+		return true
+	}
+	select {
+	case <-p.done: // a non-blocking receive: an atomic load while open
+		p.endLocked()
+		return true
+	default:
+		return false
+	}
+}
+
+// end is the AfterFunc that New registers on the pool's ctx.
+func (p *Pool) end() {
+	p.mu.Lock()
+	p.endLocked()
+	p.mu.Unlock()
+	close(p.endDone)
+}
+
+// endLocked skips every queued task, at once, whatever the running tasks do,
+// and wakes the blocked submitters to fail.
+func (p *Pool) endLocked() {
+	if p.ended {
+		return
+	}
+	p.ended = true
+	err := p.ctx.Err()
+	for p.queue.n > 0 {
+		t := p.queue.pop()
+		if s := t.state(); s != nil {
+			if s.dropped {
+				continue
+			}
+			if s.stop != nil {
+				s.stop()
+				s.stop = nil
+			}
+		}
+		p.stats.Queued--
+		p.skipLocked(t, err)
+	}
+	p.notFull.Broadcast()
+	p.checkDrainedLocked()
+}
+
+// skipLocked counts the accepted task t as skipped because the pool's ctx
+// ended with err, and fails it.
+func (p *Pool) skipLocked(t task, err error) {
+	p.stats.Skipped++
+	p.ctxSkipped = true
+	settle(t, err)
+}
