@@ -27,6 +27,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strconv"
@@ -37,14 +38,17 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "fanout-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// run is the command, with its output and progress going to stdout and
+// stderr.
+func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fanout-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	var (
 		workloads  = fs.String("workloads", "", "workloads to run, comma-separated (default: all)")
 		contenders = fs.String("contenders", "", "contenders to run, comma-separated (default: all)")
@@ -81,20 +85,20 @@ func run(args []string) error {
 		return fmt.Errorf("-benchtime: %v", err)
 	}
 
-	m := &measurer{runs: *runs, terminal: isTerminal(os.Stderr)}
+	m := &measurer{runs: *runs, out: stderr, terminal: isTerminal(stderr)}
 	results, err := m.measure(cpus, ws, cs)
 	if err != nil {
 		return err
 	}
 	rep := newReport(results, ws, cs, *runs, *benchtime)
 	if *asJSON {
-		enc := json.NewEncoder(os.Stdout)
+		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
 			return err
 		}
 	} else {
-		rep.writeMarkdown(os.Stdout)
+		rep.writeMarkdown(stdout)
 	}
 	for _, path := range strings.Split(*chart, ",") {
 		if path = strings.TrimSpace(path); path == "" {
@@ -103,7 +107,7 @@ func run(args []string) error {
 		if err := drawChart(path, rep); err != nil {
 			return err
 		}
-		fmt.Fprintln(os.Stderr, "fanout-bench: chart written to", path)
+		fmt.Fprintln(stderr, "fanout-bench: chart written to", path)
 	}
 	return nil
 }
@@ -149,7 +153,11 @@ func parseCPUs(list string) ([]int, error) {
 	return cpus, nil
 }
 
-func isTerminal(f *os.File) bool {
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

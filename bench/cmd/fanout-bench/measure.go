@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"runtime"
 	"slices"
 	"strings"
@@ -39,7 +39,8 @@ type measurer struct {
 	total    int // runs of all cases at all cpus, for the progress line
 	done     int
 	start    time.Time
-	terminal bool // whether stderr is a terminal, where one line is redrawn
+	out      io.Writer // where the progress goes
+	terminal bool      // whether out is a terminal, where one line is redrawn
 }
 
 // measure runs every case runs times at each GOMAXPROCS in cpus, through
@@ -151,17 +152,17 @@ func median(xs []float64) float64 {
 func (m *measurer) progress(what string) {
 	if what == "" {
 		if m.terminal {
-			fmt.Fprint(os.Stderr, "\r\033[K")
+			fmt.Fprint(m.out, "\r\033[K")
 		}
-		fmt.Fprintf(os.Stderr, "fanout-bench: %d runs in %s\n",
+		fmt.Fprintf(m.out, "fanout-bench: %d runs in %s\n",
 			m.done, time.Since(m.start).Round(time.Second))
 		return
 	}
 	line := fmt.Sprintf("[%*d/%d %5s] %s", len(fmt.Sprint(m.total)), m.done+1, m.total,
 		time.Since(m.start).Round(time.Second), what)
 	if m.terminal {
-		fmt.Fprint(os.Stderr, "\r\033[K"+line)
+		fmt.Fprint(m.out, "\r\033[K"+line)
 	} else {
-		fmt.Fprintln(os.Stderr, strings.TrimSpace(line))
+		fmt.Fprintln(m.out, strings.TrimSpace(line))
 	}
 }

@@ -68,7 +68,7 @@ func modules(cs []*bench.Contender) []Module {
 		for _, d := range info.Deps {
 			if ok && d.Path == path {
 				v = d.Version
-				if d.Replace != nil && d.Replace.Version == "" {
+				if d.Replace != nil && (d.Replace.Version == "" || d.Replace.Version == "(devel)") {
 					v = "this checkout (replaced by " + d.Replace.Path + ")"
 				}
 			}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fanout-go/fanout/bench/internal/leaktest"
+)
+
+func TestMain(m *testing.M) {
+	leaktest.VerifyTestMain(m)
+}
+
+// quick runs one cheap workload once per case, for the tests below.
+var quick = []string{"-workloads", "PoolRoundTrip", "-contenders", "fanout,conc-iter,reference",
+	"-runs", "1", "-benchtime", "1x"}
+
+func TestRunTableAndCharts(t *testing.T) {
+	dir := t.TempDir()
+	svg, png := filepath.Join(dir, "c.svg"), filepath.Join(dir, "c.png")
+	var stdout, stderr bytes.Buffer
+	args := append(quick, "-cpu", "1,2", "-chart", svg+","+png)
+	if err := run(args, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	for _, want := range []string{
+		"## GOMAXPROCS=1", "## GOMAXPROCS=2", "### PoolRoundTrip",
+		"| conc-iter | n/a |", "| reference |", "| fanout |",
+		"| github.com/sourcegraph/conc | v0.3.0 |",
+	} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if !strings.Contains(stderr.String(), "PoolRoundTrip/reference run 1/1") {
+		t.Errorf("no progress line on stderr:\n%s", stderr.String())
+	}
+	for path, magic := range map[string]string{svg: "<?xml", png: "\x89PNG"} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(b, []byte(magic)) {
+			t.Errorf("%s starts %q, want %q", path, b[:min(len(b), 8)], magic)
+		}
+		if _, err := os.Stat(path + ".tmp"); !os.IsNotExist(err) {
+			t.Errorf("%s.tmp left behind", path)
+		}
+	}
+}
+
+func TestRunJSON(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run(append(quick, "-json", "-chart", ""), &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	var rep Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, stdout.String())
+	}
+	got := map[string]Result{}
+	for _, r := range rep.Results {
+		got[r.Contender] = r
+	}
+	if len(rep.Results) != 3 || !got["conc-iter"].NA || got["fanout"].NA {
+		t.Errorf("results %+v: want fanout, conc-iter (n/a) and reference", rep.Results)
+	}
+	if r := got["reference"]; r.VsReference != 1 || r.NsPerItem <= 0 || r.Runs != 1 {
+		t.Errorf("reference = %+v, want 1 run, ns/item > 0, 1× itself", r)
+	}
+}
+
+func TestRunRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"unknown workload", []string{"-workloads", "Nope"}},
+		{"unknown contender", []string{"-contenders", "rill"}},
+		{"zero cpu", []string{"-cpu", "0"}},
+		{"no runs", []string{"-runs", "0"}},
+		{"bad benchtime", []string{"-benchtime", "soon"}},
+		{"argument", []string{"extra"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := run(append(tt.args, "-chart", ""), &out, &out); err == nil {
+				t.Errorf("run(%q) = nil, want an error", tt.args)
+			}
+		})
+	}
+}
+
+func TestFormat(t *testing.T) {
+	tests := []struct {
+		got, want string
+	}{
+		{num(0), "0"},
+		{num(0.00826), "0.00826"},
+		{num(2.356), "2.36"},
+		{num(64.04), "64.0"},
+		{num(1090562.4), "1090562"},
+		{ratio(0), "–"},
+		{ratio(1), "1.00"},
+		{duration(0.1), "0.1 ns"},
+		{duration(100), "100 ns"},
+		{duration(1e4), "10 µs"},
+		{duration(1e6), "1 ms"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+	if m := median([]float64{3, 1, 2}); m != 2 {
+		t.Errorf("median(3, 1, 2) = %v, want 2", m)
+	}
+	if m := median([]float64{4, 1, 3, 2}); m != 2.5 {
+		t.Errorf("median(4, 1, 3, 2) = %v, want 2.5", m)
+	}
+}
