@@ -65,16 +65,26 @@
 //
 // # Tasks that submit tasks
 //
-// A task that submits to its own pool and waits for the result would deadlock
-// when the queue is full and every worker does the same. A task avoids it by
-// submitting with [SubmitContext] and its own ctx, which tells the pool who
-// is calling: when the queue is full, the new task runs at once on the
-// calling worker (inline), after which the caller goes on. Submit and Go
-// cannot tell a task from any other caller and block as usual. A task's ctx
-// must not be handed to other goroutines for this purpose: a task run inline
-// there would run beyond the pool's limit. While the pool is closing, tasks
-// cannot add tasks: they are refused with ErrClosed. A task must never call
-// Wait or Close of its own pool: they would wait for the task itself.
+// A task that submits to its own pool and waits for the result deadlocks in
+// most pools when every worker does it: the submits block on the full queue,
+// or the awaited tasks wait in the queue for a worker that never comes. Here a
+// task passes its own ctx, which tells the pool who is calling, to
+// [SubmitContext] and [Future.WaitContext]:
+//
+//	child := pool.SubmitContext(ctx, p, fn) // ctx: the task's own
+//	v, err := child.WaitContext(ctx)
+//
+// When the queue is full, SubmitContext runs the new task at once on the
+// calling worker (inline) instead of blocking; WaitContext runs the awaited
+// task inline if it is still queued. Either way the caller goes on when it
+// returns, and no worker waits for a task that no worker will run. Submit, Go
+// and Future.Wait cannot tell a task from any other caller and block as
+// usual. A task's ctx must not be handed to other goroutines for this
+// purpose: a task run inline there would run beyond the pool's limit.
+//
+// While the pool is closing, tasks cannot add tasks: they are refused with
+// ErrClosed. A task must never call Wait or Close of its own pool: they would
+// wait for the task itself.
 //
 // # Counters
 //

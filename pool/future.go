@@ -60,6 +60,11 @@ func (f *Future[R]) Done() <-chan struct{} {
 // runs, or stays queued, and the Future still completes. To keep a task from
 // running when the caller leaves, add it with [SubmitContext].
 //
+// A task that waits for a task of its own pool passes its own ctx: then, if
+// the awaited task is still queued, WaitContext runs it at once on the calling
+// goroutine rather than wait for a worker that may never come, because every
+// worker is waiting likewise.
+//
 // WaitContext allocates the Future's Done channel if it must block. It panics
 // if ctx is nil.
 func (f *Future[R]) WaitContext(ctx context.Context) (R, error) {
@@ -68,6 +73,10 @@ func (f *Future[R]) WaitContext(ctx context.Context) (R, error) {
 	}
 	if v, err, ok := f.TryWait(); ok {
 		return v, err
+	}
+	if p := f.s.pool; p.owns(ctx) && p.claim(&f.s) {
+		p.runInline(f)
+		return f.Wait()
 	}
 	select {
 	case <-f.Done():
@@ -93,8 +102,9 @@ func (f *Future[R]) call(ctx context.Context) error {
 func (f *Future[R]) state() *taskState { return &f.s }
 
 // newFuture returns a Future for fn, not yet completed.
-func newFuture[R any](fn func(ctx context.Context) (R, error), ctx context.Context) *Future[R] {
+func newFuture[R any](p *Pool, ctx context.Context, fn func(ctx context.Context) (R, error)) *Future[R] {
 	f := &Future[R]{fn: fn}
+	f.s.pool = p
 	f.s.ctx = ctx
 	f.s.settled.Add(1)
 	return f
@@ -123,15 +133,19 @@ type taskState struct {
 	// it is closedChan for good.
 	done atomic.Pointer[chan struct{}]
 
-	// ctx is SubmitContext's ctx, set before the task is submitted; nil for
-	// Submit and TrySubmit.
-	ctx context.Context
+	// pool is the pool the task was submitted to, and ctx SubmitContext's
+	// ctx (nil for Submit and TrySubmit). Both are set before the task is
+	// submitted and never change.
+	pool *Pool
+	ctx  context.Context
 
-	// Guarded by the pool's mu. stop is non-nil while the task waits in the
-	// queue with an AfterFunc on ctx that will drop it; dropped marks a task
-	// that the AfterFunc took out, so that a worker that pops it passes over.
-	stop    func() bool
-	dropped bool
+	// Guarded by the pool's mu. queued is true while the task waits in the
+	// queue: a task in the ring that is not queued any more was taken out
+	// (dropped, or run by WaitContext) and is passed over by the worker that
+	// pops it. stop, when not nil, stops the AfterFunc that drops the task
+	// when ctx ends.
+	queued bool
+	stop   func() bool
 }
 
 // settle completes the task with err. It is called exactly once per task.

@@ -2,9 +2,9 @@ package pool
 
 // ring is the pool's queue: a FIFO of tasks in a circular buffer, guarded by
 // the pool's mu. It grows by doubling when full, which happens only up to the
-// queue size, and beyond it only while it holds tasks that SubmitContext's
-// AfterFunc dropped (they are not counted as queued but keep their slot until
-// a worker pops them).
+// queue size, and beyond it only while it holds tasks taken out of the queue
+// in place, by SubmitContext's AfterFunc or by WaitContext: they are not
+// counted as queued, but keep their slot until a worker pops them.
 type ring struct {
 	buf  []task
 	head int // index of the oldest task

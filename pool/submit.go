@@ -18,7 +18,7 @@ func Submit[R any](p *Pool, fn func(ctx context.Context) (R, error)) *Future[R] 
 	if fn == nil {
 		panic("pool: Submit called with nil func")
 	}
-	f := newFuture(fn, nil)
+	f := newFuture(p, nil, fn)
 	p.submit(f, true)
 	return f
 }
@@ -31,7 +31,7 @@ func TrySubmit[R any](p *Pool, fn func(ctx context.Context) (R, error)) (*Future
 	if fn == nil {
 		panic("pool: TrySubmit called with nil func")
 	}
-	f := newFuture(fn, nil)
+	f := newFuture(p, nil, fn)
 	if !p.submit(f, false) {
 		return nil, false
 	}
@@ -61,7 +61,7 @@ func SubmitContext[R any](ctx context.Context, p *Pool, fn func(ctx context.Cont
 	if fn == nil {
 		panic("pool: SubmitContext called with nil func")
 	}
-	f := newFuture(fn, ctx)
+	f := newFuture(p, ctx, fn)
 	p.submit(f, true)
 	return f
 }
@@ -167,13 +167,27 @@ func (p *Pool) pushLocked(t task, cctx context.Context) {
 	p.queue.push(t)
 	p.stats.Submitted++
 	p.stats.Queued++
+	s := t.state()
+	if s == nil {
+		return
+	}
+	s.queued = true
 	if cctx == nil {
 		return
 	}
 	if d := cctx.Done(); d != nil && d != p.done {
-		s := t.state()
 		// The AfterFunc locks mu, so it cannot run before s.stop is set.
 		s.stop = context.AfterFunc(cctx, func() { p.drop(s) })
+	}
+}
+
+// unqueueLocked marks the task s as taken out of the queue, and stops its
+// AfterFunc: whatever stop returns, s.queued being false makes drop a no-op.
+func unqueueLocked(s *taskState) {
+	s.queued = false
+	if s.stop != nil {
+		s.stop()
+		s.stop = nil
 	}
 }
 
@@ -183,16 +197,30 @@ func (p *Pool) pushLocked(t task, cctx context.Context) {
 func (p *Pool) drop(s *taskState) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if s.stop == nil {
+	if !s.queued {
 		return // a worker took s, or the end of the pool's ctx skipped it
 	}
-	s.stop = nil
-	s.dropped = true
+	s.queued, s.stop = false, nil
 	p.stats.Queued--
 	p.stats.Skipped++
 	s.settle(s.ctx.Err())
 	p.notFull.Signal() // its slot is free
 	p.checkDrainedLocked()
+}
+
+// claim takes the task s out of the queue, for a task of p to run it inline,
+// and reports whether s was still queued.
+func (p *Pool) claim(s *taskState) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !s.queued || p.endedLocked() {
+		return false
+	}
+	unqueueLocked(s)
+	p.stats.Queued--
+	p.stats.Running++
+	p.notFull.Signal() // its slot is free
+	return true
 }
 
 // wakeSubmitters wakes the blocked submitters to look at their ctx again. It

@@ -101,8 +101,9 @@ func (p *Pool) goexit(w *worker, t task, err error) {
 	}
 }
 
-// runInline runs t, a task that a task of p submitted to the full queue, on
-// the calling goroutine. p.stats already counts it as running.
+// runInline runs t on the calling goroutine, a task of p's: t was submitted to
+// the full queue, or claimed by WaitContext. p.stats already counts it as
+// running.
 func (p *Pool) runInline(t task) {
 	err := p.run(nil, t)
 	e := settle(t, err)
@@ -132,13 +133,10 @@ func (p *Pool) nextLocked(w *worker) task {
 		for p.queue.n > 0 {
 			t := p.queue.pop()
 			if s := t.state(); s != nil {
-				if s.dropped {
+				if !s.queued {
 					continue
 				}
-				if s.stop != nil {
-					s.stop() // whatever it returns, s.stop = nil makes drop a no-op
-					s.stop = nil
-				}
+				unqueueLocked(s)
 			}
 			p.stats.Queued--
 			p.stats.Running++
@@ -188,13 +186,10 @@ func (p *Pool) endLocked() {
 	for p.queue.n > 0 {
 		t := p.queue.pop()
 		if s := t.state(); s != nil {
-			if s.dropped {
+			if !s.queued {
 				continue
 			}
-			if s.stop != nil {
-				s.stop()
-				s.stop = nil
-			}
+			unqueueLocked(s)
 		}
 		p.stats.Queued--
 		p.skipLocked(t, err)
