@@ -1,0 +1,91 @@
+package mapx
+
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/fanout-go/fanout/errgroupx"
+)
+
+// Map calls fn on every element of in, at most limit calls at once, and
+// returns the results in input order: out[i] is fn's result for in[i].
+// limit <= 0 means [runtime.GOMAXPROCS](0).
+//
+// fn's ctx derives from ctx and is canceled at the first error or panic of any
+// call, or when ctx ends; from then on no new call of fn starts. Map returns
+// only once every call it started has returned. It returns nil and the first
+// error in time that fn returned, or ctx's error if ctx ended before every
+// element was done. A ctx already done on entry is reported without calling
+// fn. A panic in fn is re-raised in Map's caller as a [*errgroupx.PanicError],
+// and outranks an error; a call of [runtime.Goexit] in fn is reported as
+// [errgroupx.ErrGoexit].
+//
+// Map runs min(limit, len(in)) worker goroutines, not one per element, and
+// allocates the same amount whatever len(in) is, beyond the result slice.
+// Empty or nil in gives an empty result and no error. Map panics if fn is nil.
+func Map[T, R any](ctx context.Context, in []T, limit int,
+	fn func(ctx context.Context, v T) (R, error)) ([]R, error) {
+	if fn == nil {
+		panic("mapx: Map called with nil fn")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]R, len(in))
+	if len(in) == 0 {
+		return out, nil
+	}
+
+	workers := workerCount(limit, len(in))
+	claims := newClaimer(len(in), workers)
+	g, gctx := errgroupx.WithContext(ctx)
+	var stopped atomic.Bool // a worker left elements undone because gctx ended
+	work := func() error {
+		w := claims.cursor()
+		for {
+			lo, hi := w.claim()
+			if lo == hi {
+				return nil
+			}
+			for i := lo; i < hi; i++ {
+				// Checked before every call, not every chunk: once gctx ends,
+				// no new call may start. It is one atomic load.
+				if gctx.Err() != nil {
+					stopped.Store(true)
+					return nil
+				}
+				r, err := fn(gctx, in[i])
+				if err != nil {
+					return err
+				}
+				out[i] = r
+			}
+		}
+	}
+	for range workers {
+		g.Go(work)
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	// No call failed, so gctx could only end with ctx.
+	if stopped.Load() {
+		return nil, ctx.Err()
+	}
+	return out, nil
+}
+
+// ForEach calls fn on every element of in, at most limit calls at once, with
+// the limits, cancellation, errors and panics of [Map]. It returns nil once
+// every call has succeeded. ForEach panics if fn is nil.
+func ForEach[T any](ctx context.Context, in []T, limit int,
+	fn func(ctx context.Context, v T) error) error {
+	if fn == nil {
+		panic("mapx: ForEach called with nil fn")
+	}
+	// A []struct{} of any length takes no memory, so Map's result costs nothing.
+	_, err := Map(ctx, in, limit, func(ctx context.Context, v T) (struct{}, error) {
+		return struct{}{}, fn(ctx, v)
+	})
+	return err
+}
