@@ -35,7 +35,7 @@ func TestCases(t *testing.T) {
 // contender cannot drop out of the table unnoticed.
 func TestSupport(t *testing.T) {
 	want := map[string]string{ // workloads each contender has no way to do
-		"fanout":     "TinyMap CPUMap IOMap FirstError Stream", // until mapx lands
+		"fanout":     "",
 		"sequential": "",
 		"errgroup":   "Stream",
 		"errgroupx":  "Stream",

@@ -2,17 +2,25 @@ package bench
 
 import (
 	"context"
+	"iter"
 
+	"github.com/fanout-go/fanout/mapx"
 	"github.com/fanout-go/fanout/pool"
 )
 
-// fanout is the toolkit itself: a pool.Pool with a Future per task for the
-// round trip. mapx (for the maps, the first error and the stream) is not on
-// this branch yet; until it is merged in, those workloads say n/a.
+// fanout is the toolkit itself: mapx.Map for the maps and the first error,
+// a pool.Pool with a Future per task for the round trip, and mapx.MapSeq for
+// the stream.
 var fanout = &Contender{
 	Name:   "fanout",
 	Module: "github.com/fanout-go/fanout",
-	Note:   "pool.New, pool.Submit per task, Future.Wait",
+	Note:   "mapx.Map; pool.New + pool.Submit per task; mapx.MapSeq",
+	Map: func(in []int, limit int, fn func(int) int) []int {
+		out, _ := mapx.Map(context.Background(), in, limit,
+			func(_ context.Context, v int) (int, error) { return fn(v), nil })
+		return out // no call fails
+	},
+	MapErr: mapx.Map[int, int],
 	Pool: func(n, workers int, task func(int) int) []int {
 		p := pool.New(context.Background(), workers)
 		futures := make([]*pool.Future[int], n)
@@ -21,11 +29,21 @@ var fanout = &Contender{
 		}
 		out := make([]int, n)
 		for i, f := range futures {
-			out[i], _ = f.Wait() // no task fails and the pool's ctx never ends
+			out[i], _ = f.Wait()
 		}
 		if err := p.Close(); err != nil {
-			panic(err) // nothing was added with Go, so Close has nothing to report
+			panic(err) // no task was added with Go, so nothing can fail
 		}
 		return out
+	},
+	Stream: func(in iter.Seq[int], limit int, fn func(int) int, emit func(int)) {
+		seq := mapx.MapSeq(context.Background(), in, limit,
+			func(_ context.Context, v int) (int, error) { return fn(v), nil })
+		for r, err := range seq {
+			if err != nil {
+				panic(err) // no call fails and the context never ends
+			}
+			emit(r)
+		}
 	},
 }
