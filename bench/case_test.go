@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"context"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -82,6 +83,38 @@ func TestMapLimit(t *testing.T) {
 			})
 			if p := peak.Load(); p > limit {
 				t.Errorf("%d calls ran at once, limit %d", p, limit)
+			}
+		})
+	}
+}
+
+// TestEmpty checks that every contender copes with no items at all: no
+// result, no error, no hang.
+func TestEmpty(t *testing.T) {
+	id := func(v int) int { return v }
+	for _, c := range bench.Contenders {
+		t.Run(c.Name, func(t *testing.T) {
+			if c.Map != nil {
+				if out := c.Map(nil, 2, id); len(out) != 0 {
+					t.Errorf("Map(nil) = %v, want no results", out)
+				}
+			}
+			if c.MapErr != nil {
+				out, err := c.MapErr(context.Background(), nil, 2,
+					func(_ context.Context, v int) (int, error) { return v, nil })
+				if len(out) != 0 || err != nil {
+					t.Errorf("MapErr(nil) = %v, %v, want no results and no error", out, err)
+				}
+			}
+			if c.Pool != nil {
+				if out := c.Pool(0, 2, id); len(out) != 0 {
+					t.Errorf("Pool(0) = %v, want no results", out)
+				}
+			}
+			if c.Stream != nil {
+				c.Stream(func(func(int) bool) {}, 2, id, func(r int) {
+					t.Errorf("Stream of nothing emitted %d", r)
+				})
 			}
 		})
 	}
