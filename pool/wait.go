@@ -35,7 +35,10 @@ func (p *Pool) Close() error {
 		return ErrClosed
 	}
 	p.closed = true
-	p.notFull.Broadcast() // blocked submitters: refuse with ErrClosed
+	for w, t := p.popWaiterLocked(); w != nil; w, t = p.popWaiterLocked() {
+		p.refuseLocked(t)
+		w.wake <- struct{}{}
+	}
 	for p.busyLocked() {
 		p.drained.Wait()
 	}
