@@ -44,7 +44,8 @@
 //
 // [Pool.Close] drains: it refuses new tasks with [ErrClosed] (a Submit still
 // blocked on the full queue too), lets every queued and running task finish
-// with its ctx intact, ends the workers, and returns what Wait returns.
+// with its ctx intact (and add the children it needs; see below), ends the
+// workers, and returns what Wait returns.
 // Canceling the pool's context stops now: it skips what is queued and cancels
 // what runs. To stop now and release the workers, cancel, then Close.
 //
@@ -83,9 +84,10 @@
 // usual. A task's ctx must not be handed to other goroutines for this
 // purpose: a task run inline there would run beyond the pool's limit.
 //
-// While the pool is closing, tasks cannot add tasks: they are refused with
-// ErrClosed. A task must never call Wait or Close of its own pool: they would
-// wait for the task itself.
+// While the pool is closing, a task that Close waits for may still add tasks
+// with SubmitContext and its own ctx, as part of the work Close drains; other
+// submissions are refused with ErrClosed. A task must never call Wait or
+// Close of its own pool: they would wait for the task itself.
 //
 // # Counters
 //
