@@ -1,0 +1,173 @@
+package pool
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+)
+
+// A Future is the pending result of a task added with [Submit],
+// [TrySubmit] or [SubmitContext]. It completes exactly once: with what the
+// task returned, with a [*errgroupx.PanicError] if the task panicked, with an
+// error wrapping [errgroupx.ErrGoexit] if it called [runtime.Goexit], or,
+// for a task that never ran, with [ErrClosed] or the error of the context that
+// ended.
+//
+// A Future is safe for concurrent use: any number of goroutines may wait on
+// it, and each sees the same result. Futures are made by the pool; the zero
+// Future is not usable, and a Future must not be copied.
+//
+// A Future is the only allocation Submit makes for a task: it carries the
+// task's function, its result and its completion, and allocates a channel
+// only when [Future.Done] or [Future.WaitContext] asks for one.
+type Future[R any] struct {
+	s   taskState
+	fn  func(ctx context.Context) (R, error)
+	val R // written by the task's goroutine before s is settled
+}
+
+// Wait blocks until the task has completed and returns its result and error.
+// Once Wait has returned, it returns the same at once.
+func (f *Future[R]) Wait() (R, error) {
+	f.s.settled.Wait()
+	// The WaitGroup orders the worker's writes of val and err (made before
+	// settled.Done) before this return.
+	return f.val, f.s.err
+}
+
+// TryWait is the non-blocking twin of [Future.Wait]: it reports whether the
+// task has completed and, if it has, returns its result and error as Wait
+// would. When ok is false, v and err are zero. TryWait never allocates.
+func (f *Future[R]) TryWait() (v R, err error, ok bool) {
+	// The Load that sees closedChan observes the Swap in settle, which
+	// happened after val and err were written: it makes them visible here.
+	if f.s.done.Load() != closedChan {
+		return v, nil, false
+	}
+	return f.val, f.s.err, true
+}
+
+// Done returns a channel that is closed when the task has completed, for use
+// in a select statement. Every call returns the same channel. The first call
+// on a Future that has not yet completed allocates the channel.
+func (f *Future[R]) Done() <-chan struct{} {
+	return f.s.doneChan()
+}
+
+// WaitContext is [Future.Wait] that gives up when ctx ends: it returns the
+// task's result and error once the task has completed, or the zero R and
+// ctx's error if ctx ends first. Giving up leaves the task alone: it still
+// runs, or stays queued, and the Future still completes. To keep a task from
+// running when the caller leaves, add it with [SubmitContext].
+//
+// A task that waits for a task of its own pool passes its own ctx: then, if
+// the awaited task is still queued, WaitContext runs it at once on the calling
+// goroutine rather than wait for a worker that may never come, because every
+// worker is waiting likewise.
+//
+// WaitContext allocates the Future's Done channel if it must block. It panics
+// if ctx is nil.
+func (f *Future[R]) WaitContext(ctx context.Context) (R, error) {
+	if ctx == nil {
+		panic("pool: Future.WaitContext called with nil Context")
+	}
+	if v, err, ok := f.TryWait(); ok {
+		return v, err
+	}
+	if p := f.s.pool; p.owns(ctx) && p.claim(&f.s) {
+		p.runInline(f)
+		return f.Wait()
+	}
+	select {
+	case <-f.Done():
+		return f.Wait()
+	case <-ctx.Done():
+		// Both may be ready at once, and select picks at random: a result
+		// that is already there is worth more than ctx's error.
+		if v, err, ok := f.TryWait(); ok {
+			return v, err
+		}
+		var zero R
+		return zero, ctx.Err()
+	}
+}
+
+// call runs the task's function with ctx and keeps its value for Wait.
+func (f *Future[R]) call(ctx context.Context) error {
+	v, err := f.fn(ctx)
+	f.val = v
+	return err
+}
+
+func (f *Future[R]) state() *taskState { return &f.s }
+
+// newFuture returns a Future for fn, not yet completed.
+func newFuture[R any](p *Pool, ctx context.Context, fn func(ctx context.Context) (R, error)) *Future[R] {
+	f := &Future[R]{fn: fn}
+	f.s.pool = p
+	f.s.ctx = ctx
+	f.s.settled.Add(1)
+	return f
+}
+
+// closedChan is what taskState.done holds once a task has completed: a channel
+// that is closed already, shared by every completed Future, so that a Done
+// called after completion allocates nothing.
+var closedChan = func() *chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return &c
+}()
+
+// taskState is the part of a Future that the pool works with, free of the
+// Future's type parameter.
+type taskState struct {
+	err error // written before settle publishes it
+
+	// settled counts 1 until the task completes. A WaitGroup rather than a
+	// channel, because it costs no allocation and Wait parks on the runtime's
+	// semaphore; Done's channel is made only for those who ask.
+	settled sync.WaitGroup
+
+	// done is nil, or the channel Done made, until the task completes; then
+	// it is closedChan for good.
+	done atomic.Pointer[chan struct{}]
+
+	// pool is the pool the task was submitted to, and ctx SubmitContext's
+	// ctx (nil for Submit and TrySubmit). Both are set before the task is
+	// submitted and never change.
+	pool *Pool
+	ctx  context.Context
+
+	// Guarded by the pool's mu. queued is true while the task waits in the
+	// queue: a task in the ring that is not queued any more was taken out
+	// (dropped, or run by WaitContext) and is passed over by the worker that
+	// pops it. stop, when not nil, stops the AfterFunc that drops the task
+	// when ctx ends.
+	queued bool
+	stop   func() bool
+}
+
+// settle completes the task with err. It is called exactly once per task.
+func (s *taskState) settle(err error) {
+	s.err = err
+	// The Swap is a release: a goroutine whose Load sees closedChan sees err
+	// and the Future's val too. A channel made by an earlier Done is closed
+	// here, after the Swap, so that no Done can return it unclosed for ever.
+	if ch := s.done.Swap(closedChan); ch != nil {
+		close(*ch)
+	}
+	s.settled.Done()
+}
+
+func (s *taskState) doneChan() <-chan struct{} {
+	if ch := s.done.Load(); ch != nil {
+		return *ch
+	}
+	ch := make(chan struct{})
+	if s.done.CompareAndSwap(nil, &ch) {
+		return ch
+	}
+	// Lost the race to another Done (its channel) or to settle (closedChan).
+	return *s.done.Load()
+}
