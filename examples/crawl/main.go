@@ -58,6 +58,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "crawl:", err)
 		return 2
 	}
+	if homeURL.Path == "" {
+		homeURL.Path = "/" // as its links will name it
+	}
 	start := time.Now()
 	c, err := crawl(ctx, homeURL, *maxDepth, max(*limit, 1))
 	switch {
@@ -137,12 +140,17 @@ func (c *crawler) visit(u string, d int) error {
 		return c.follow(links, d)
 	case reached:
 		return nil // being fetched: fetch follows its links from the new depth
+	case c.ctx.Err() != nil:
+		return c.ctx.Err() // the crawl failed or was interrupted: start nothing
 	}
 	fetch := func() error { return c.fetch(u) }
 	// Not g.Go, which waits while limit goroutines run: visit is called by
 	// those goroutines, and once every one of them waits to add a child,
 	// none will ever finish to make room. So: a new goroutine if there is
-	// room, and if not, this one, which holds a place in the limit already.
+	// room, and if not, this one, which holds a place in the limit already
+	// (it recurses no deeper than -depth). Also sound: a goroutine per page
+	// with a semaphore around the fetch alone; or mapx.Map over one depth
+	// at a time, which waits for the slowest page of each depth.
 	if c.g.TryGo(fetch) {
 		return nil
 	}
