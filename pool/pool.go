@@ -56,6 +56,7 @@ type Pool struct {
 	// must not be used outside it, and the pool's users are in its bubble.
 	spare  sync.Pool
 	closed bool // Close has begun
+	shut   bool // Close has drained the pool and is ending the workers
 	ended  bool // ctx has ended and the queue has been emptied
 	stats  Stats
 

@@ -51,9 +51,9 @@ func TrySubmit[R any](p *Pool, fn func(ctx context.Context) (R, error)) (*Future
 // calling goroutine instead of blocking, so that workers waiting on each
 // other cannot deadlock.
 //
-// Besides the Future, SubmitContext allocates a context and an AfterFunc for
-// the task when ctx can end and is not a task's own. It panics if ctx or fn is
-// nil.
+// Besides the Future, SubmitContext allocates, unless ctx is a task's own,
+// the context that fn runs with and, while the task is queued, an AfterFunc
+// on ctx. It panics if ctx or fn is nil.
 func SubmitContext[R any](ctx context.Context, p *Pool, fn func(ctx context.Context) (R, error)) *Future[R] {
 	if ctx == nil {
 		panic("pool: SubmitContext called with nil Context")
@@ -91,7 +91,10 @@ func (p *Pool) submit(t task, block bool) bool {
 	// The order of the cases is the order of precedence: Close beats the end
 	// of ctx, which beats the caller's ctx, which beats room.
 	switch {
-	case p.closed:
+	case p.closed && (p.shut || cctx == nil || !p.owns(cctx)):
+		// A task that Close waits for may still add its children, with its
+		// own ctx: they are part of the work that Close drains. Nothing gets
+		// in once the drain is over, and the workers are gone.
 		p.refuseLocked(t)
 	case p.endedLocked():
 		p.stats.Submitted++
