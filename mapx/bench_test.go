@@ -3,6 +3,7 @@ package mapx_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -236,12 +237,11 @@ func BenchmarkSeq(b *testing.B) {
 	}
 }
 
+// itoa names a power of ten as 1eN.
 func itoa(n int) string {
-	switch n {
-	case 100_000:
-		return "1e5"
-	case 1_000_000:
-		return "1e6"
+	e := 0
+	for ; n >= 10; n /= 10 {
+		e++
 	}
-	return "n"
+	return fmt.Sprintf("%de%d", n, e)
 }
