@@ -2,7 +2,7 @@
 // tells what it got: the loop every crawler, backup tool and data loader
 // starts with.
 //
-//	go run ./examples/download                    # 3000 documents from a local server
+//	go run ./examples/download                    # 2000 documents from a local server
 //	go run ./examples/download -urls urls.txt -out docs
 //
 // By default it starts a local server (server.go) whose documents come after a
@@ -43,7 +43,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("download", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	n := flags.Int("n", 3000, "documents to fetch from the local test server")
+	n := flags.Int("n", 2000, "documents to fetch from the local test server")
 	limit := flags.Int("limit", 50, "downloads at once")
 	timeout := flags.Duration("timeout", 500*time.Millisecond, "time allowed for each document")
 	urlsFile := flags.String("urls", "", "fetch the URLs in `FILE`, one a line, instead")
@@ -84,7 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// Map fits a list known in advance: one call, at most limit at once, the
 	// results in input order. But Map stops at the first error, so fetch
 	// gives a document's failure as its result, not as an error: a dead link
-	// must not stop the other 2999. Errors are for what must stop the run: a
+	// must not stop the other 1999. Errors are for what must stop the run: a
 	// disk that takes no more files, and Ctrl-C.
 	stopProgress := d.progress(stdout)
 	failures, err := mapx.Map(ctx, docs, *limit, d.fetch)
