@@ -139,7 +139,7 @@ func (d *downloader) fetch(ctx context.Context, doc doc) (failure, stop error) {
 	case errors.As(failure, &disk):
 		return nil, failure // the next document would fail the same way
 	case failure != nil && ctx.Err() != nil:
-		return nil, ctx.Err() // interrupted
+		return nil, ctx.Err() // the run is stopping: Ctrl-C, or a disk error
 	case failure != nil:
 		d.failed.Add(1)
 	}
