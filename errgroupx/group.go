@@ -48,6 +48,10 @@ func (g *Group) SetLimit(n int) {
 //
 // The first error, panic or [runtime.Goexit] of the group's functions cancels
 // the group's context. Go panics if f is nil.
+//
+// A function of a limited group that calls Go on its own group can deadlock:
+// when every slot is held by such a function, none can add its child. Use
+// TryGo there, and run the child inline when it reports false.
 func (g *Group) Go(f func() error) {
 	if f == nil {
 		panic("errgroupx: Group.Go called with nil func")

@@ -20,7 +20,8 @@
 // # Backpressure
 //
 // [Submit], [SubmitContext] and [Pool.Go] block while the queue is full and
-// return once the task is queued or handed to an idle worker. [TrySubmit]
+// return once the task is queued or handed to an idle worker. Blocked
+// submitters are let in in the order they came, as room frees up. [TrySubmit]
 // never blocks: it reports false instead. With QueueSize(0) no task waits:
 // Submit blocks until a worker is free to take it.
 //
@@ -43,7 +44,8 @@
 //
 // [Pool.Close] drains: it refuses new tasks with [ErrClosed] (a Submit still
 // blocked on the full queue too), lets every queued and running task finish
-// with its ctx intact, ends the workers, and returns what Wait returns.
+// with its ctx intact (and add the children it needs; see below), ends the
+// workers, and returns what Wait returns.
 // Canceling the pool's context stops now: it skips what is queued and cancels
 // what runs. To stop now and release the workers, cancel, then Close.
 //
@@ -82,9 +84,10 @@
 // usual. A task's ctx must not be handed to other goroutines for this
 // purpose: a task run inline there would run beyond the pool's limit.
 //
-// While the pool is closing, tasks cannot add tasks: they are refused with
-// ErrClosed. A task must never call Wait or Close of its own pool: they would
-// wait for the task itself.
+// While the pool is closing, a task that Close waits for may still add tasks
+// with SubmitContext and its own ctx, as part of the work Close drains; other
+// submissions are refused with ErrClosed. A task must never call Wait or
+// Close of its own pool: they would wait for the task itself.
 //
 // # Counters
 //
@@ -98,5 +101,7 @@
 //
 // Submit allocates one [Future] per task, which carries the task and its
 // result; Go allocates nothing beyond the caller's function. Neither starts a
-// goroutine: the workers are started once, by New.
+// goroutine: the workers are started once, by New, and a submitter that
+// blocks reuses the pool's recycled waiters. One lock guards the queue and
+// the counters, held for a few dozen instructions per task.
 package pool

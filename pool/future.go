@@ -8,10 +8,10 @@ import (
 
 // A Future is the pending result of a task added with [Submit],
 // [TrySubmit] or [SubmitContext]. It completes exactly once: with what the
-// task returned, with a [*errgroupx.PanicError] if the task panicked, with an
-// error wrapping [errgroupx.ErrGoexit] if it called [runtime.Goexit], or,
-// for a task that never ran, with [ErrClosed] or the error of the context that
-// ended.
+// task returned, with a [*errgroupx.PanicError] if the task panicked, with
+// [errgroupx.ErrGoexit] if it called [runtime.Goexit] (test both with
+// [errors.As] and [errors.Is]), or, for a task that never ran, with
+// [ErrClosed] or the error of the context that ended.
 //
 // A Future is safe for concurrent use: any number of goroutines may wait on
 // it, and each sees the same result. Futures are made by the pool; the zero

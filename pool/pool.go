@@ -46,13 +46,19 @@ type Pool struct {
 	workers sync.WaitGroup
 
 	mu      sync.Mutex
-	notFull sync.Cond // submitters waiting for room, a close or an end
 	drained sync.Cond // Wait and Close waiting for no task queued or running
-	queue   ring
-	idle    []*worker // parked workers, each waiting for one task on its wake
-	closed  bool      // Close has begun
-	ended   bool      // ctx has ended and the queue has been emptied
-	stats   Stats
+	queue   ring[task]
+	waiting ring[*waiter] // submitters blocked on the full queue, oldest first
+	idle    []*worker     // parked workers, each waiting for one task on its wake
+
+	// spare recycles waiters, so that blocking costs no allocation. It is
+	// the pool's own, not the package's: a channel made in a synctest bubble
+	// must not be used outside it, and the pool's users are in its bubble.
+	spare  sync.Pool
+	closed bool // Close has begun
+	shut   bool // Close has drained the pool and is ending the workers
+	ended  bool // ctx has ended and the queue has been emptied
+	stats  Stats
 
 	// What the next Wait returns: the errors of Go's tasks, and whether tasks
 	// were skipped because ctx ended or Go was called after Close.
@@ -90,8 +96,8 @@ func New(ctx context.Context, workers int, opts ...Option) *Pool {
 	}
 	p := &Pool{ctx: ctx, done: ctx.Done(), size: c.queue, endDone: make(chan struct{})}
 	p.tctx = context.WithValue(ctx, poolKey{}, p)
-	p.notFull.L = &p.mu
 	p.drained.L = &p.mu
+	p.spare.New = newWaiter
 	p.queue.init(c.queue)
 	// Every worker starts idle, registered before its goroutine exists, so
 	// that a Submit racing with the start hands its task over at once.

@@ -21,7 +21,7 @@ func TestRing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var r ring
+			var r ring[task]
 			r.init(tt.size)
 			var want, got []int
 			next := 0

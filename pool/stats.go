@@ -15,8 +15,9 @@ type Stats struct {
 	// Queued counts the tasks waiting in the queue. It never exceeds the
 	// queue size: a Submit blocked on a full queue is not counted yet.
 	Queued int64
-	// Running counts the tasks running now, at most the number of workers
-	// (plus the tasks run inline by SubmitContext; see the package doc).
+	// Running counts the tasks running now: at most the number of workers,
+	// plus the tasks that SubmitContext or WaitContext runs inline on the
+	// goroutine of a task that waits for them (see the package doc).
 	Running int64
 	// Completed counts the tasks that ran to their end: returned, panicked or
 	// called runtime.Goexit.

@@ -230,3 +230,90 @@ func checkOutcome(t *testing.T, id, v int, err error) {
 		}
 	}
 }
+
+// TestStressSubmitContext has submitters whose own contexts end at random
+// moments, while their tasks wait for room, wait in the queue or run, and
+// tasks that submit children to their own pool and wait for them. Every
+// Future must complete once, with the task's result if it ran and with its
+// ctx's error if not.
+func TestStressSubmitContext(t *testing.T) {
+	const submitters = 8
+	perSubmitter := 2_000
+	if testing.Short() {
+		perSubmitter = 200
+	}
+	seed := *stressSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	rng := rand.New(rand.NewPCG(seed, 0))
+	workers, queue := 1+rng.IntN(4), rng.IntN(4)
+	t.Logf("-stress.seed=%d: %d workers, QueueSize(%d)", seed, workers, queue)
+	p := pool.New(context.Background(), workers, pool.QueueSize(queue))
+
+	total := submitters * perSubmitter
+	ran := make([]atomic.Int32, total)
+	futures := make([]*pool.Future[int], total)
+	var wg sync.WaitGroup
+	for s := range submitters {
+		r := rand.New(rand.NewPCG(seed, uint64(s)+1))
+		wg.Go(func() {
+			for j := range perSubmitter {
+				id := s*perSubmitter + j
+				ctx, cancel := context.WithCancel(context.Background())
+				nested := r.IntN(4) == 0
+				futures[id] = pool.SubmitContext(ctx, p, func(ctx context.Context) (int, error) {
+					ran[id].Add(1)
+					if !nested {
+						return id, nil
+					}
+					child := pool.SubmitContext(ctx, p, func(context.Context) (int, error) { return 1, nil })
+					// The child gives its result, or gives up with its
+					// parent's ctx.
+					switch v, err := child.WaitContext(ctx); {
+					case err == nil && v != 1:
+						return 0, fmt.Errorf("child returned %d", v)
+					case err != nil && err != context.Canceled:
+						return 0, err
+					}
+					return id, nil
+				})
+				// Cancel now, later from another goroutine, or never.
+				switch r.IntN(3) {
+				case 0:
+					cancel()
+				case 1:
+					go cancel()
+				default:
+					defer cancel()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := p.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	var ranN int64
+	for id, f := range futures {
+		n := ran[id].Load()
+		ranN += int64(n)
+		v, err, ok := f.TryWait()
+		switch {
+		case !ok:
+			t.Fatalf("task %d: Future not complete after Close", id)
+		case n > 1:
+			t.Fatalf("task %d ran %d times", id, n)
+		case n == 1 && (v != id || err != nil):
+			t.Fatalf("task %d ran, and its Future says %d, %v", id, v, err)
+		case n == 0 && err != context.Canceled:
+			t.Fatalf("task %d never ran, and its Future says %d, %v", id, v, err)
+		}
+	}
+	s := p.Stats()
+	checkInvariant(t, s)
+	// Children count too, so the tasks of the table are a lower bound.
+	if s.Queued != 0 || s.Running != 0 || s.Completed < ranN {
+		t.Errorf("Stats %+v: want none queued or running, at least %d completed", s, ranN)
+	}
+}

@@ -51,9 +51,9 @@ func TrySubmit[R any](p *Pool, fn func(ctx context.Context) (R, error)) (*Future
 // calling goroutine instead of blocking, so that workers waiting on each
 // other cannot deadlock.
 //
-// Besides the Future, SubmitContext allocates a context and an AfterFunc for
-// the task when ctx can end and is not a task's own. It panics if ctx or fn is
-// nil.
+// Besides the Future, SubmitContext allocates, unless ctx is a task's own,
+// the context that fn runs with and, while the task is queued, an AfterFunc
+// on ctx. It panics if ctx or fn is nil.
 func SubmitContext[R any](ctx context.Context, p *Pool, fn func(ctx context.Context) (R, error)) *Future[R] {
 	if ctx == nil {
 		panic("pool: SubmitContext called with nil Context")
@@ -87,83 +87,63 @@ func (p *Pool) submit(t task, block bool) bool {
 	if s := t.state(); s != nil {
 		cctx = s.ctx
 	}
-	var stopWake func() bool // stops the AfterFunc that wakes us when cctx ends
 	p.mu.Lock()
-	for {
-		// The order of the checks is the order of precedence: Close beats the
-		// end of ctx, which beats the caller's ctx, which beats room.
-		if p.closed {
-			if settle(t, ErrClosed) != nil {
-				p.closedGo = true
-			}
-			break
-		}
-		if p.endedLocked() {
-			p.stats.Submitted++
-			p.skipLocked(t, p.ctx.Err())
-			break
-		}
-		if cctx != nil && cctx.Err() != nil {
-			settle(t, cctx.Err())
-			// A Signal meant for a submitter may have woken this one; pass
-			// it on, or the room it announced would go unused.
-			if p.roomLocked() {
-				p.notFull.Signal()
-			}
-			break
-		}
-		if n := len(p.idle); n > 0 {
-			w := p.idle[n-1]
-			p.idle = p.idle[:n-1]
-			p.stats.Submitted++
-			p.stats.Running++
-			p.mu.Unlock()
-			// wake has room for this one task: the worker left it empty when
-			// it went idle, and only the one who took it off idle sends.
-			w.wake <- t
-			if stopWake != nil {
-				stopWake()
-			}
-			return true
-		}
-		if p.stats.Queued < int64(p.size) {
-			p.pushLocked(t, cctx)
-			break
-		}
-		if !block {
-			p.mu.Unlock()
-			return false
-		}
-		if cctx != nil && p.owns(cctx) {
-			// A task of this pool, submitting to its full queue: waiting could
-			// deadlock when every worker does it, so run t here instead. The
-			// caller's worker is busy with this anyway.
-			p.stats.Submitted++
-			p.stats.Running++
-			p.mu.Unlock()
-			p.runInline(t)
-			return true
-		}
-		if cctx != nil && stopWake == nil && cctx.Done() != nil {
-			stopWake = context.AfterFunc(cctx, p.wakeSubmitters)
-		}
-		p.notFull.Wait()
+	// The order of the cases is the order of precedence: Close beats the end
+	// of ctx, which beats the caller's ctx, which beats room.
+	switch {
+	case p.closed && (p.shut || cctx == nil || !p.owns(cctx)):
+		// A task that Close waits for may still add its children, with its
+		// own ctx: they are part of the work that Close drains. Nothing gets
+		// in once the drain is over, and the workers are gone.
+		p.refuseLocked(t)
+	case p.endedLocked():
+		p.stats.Submitted++
+		p.skipLocked(t, p.ctx.Err())
+	case cctx != nil && cctx.Err() != nil:
+		settle(t, cctx.Err()) // given up before it was accepted: not counted
+	case len(p.idle) > 0:
+		w := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		p.stats.Submitted++
+		p.stats.Running++
+		p.mu.Unlock()
+		// wake has room for this one task: the worker left it empty when it
+		// went idle, and only the one who took it off idle sends.
+		w.wake <- t
+		return true
+	case p.stats.Queued < int64(p.size):
+		p.pushLocked(t)
+	case !block:
+		p.mu.Unlock()
+		return false
+	case cctx != nil && p.owns(cctx):
+		// A task of this pool, submitting to its full queue: waiting could
+		// deadlock when every worker does it, so run t here instead. The
+		// caller's worker is busy with this anyway.
+		p.stats.Submitted++
+		p.stats.Running++
+		p.mu.Unlock()
+		p.runInline(t)
+		return true
+	default:
+		p.await(t, cctx) // unlocks mu
+		return true
 	}
 	p.mu.Unlock()
-	if stopWake != nil {
-		stopWake()
-	}
 	return true
 }
 
-// roomLocked reports whether a task can be taken without blocking.
-func (p *Pool) roomLocked() bool {
-	return len(p.idle) > 0 || p.stats.Queued < int64(p.size)
+// refuseLocked fails t with ErrClosed, uncounted; for a Go task, the next
+// Wait returns ErrClosed.
+func (p *Pool) refuseLocked(t task) {
+	if settle(t, ErrClosed) != nil {
+		p.closedGo = true
+	}
 }
 
 // pushLocked queues t. A task of SubmitContext whose ctx may end before the
 // pool's gets an AfterFunc that drops it from the queue then.
-func (p *Pool) pushLocked(t task, cctx context.Context) {
+func (p *Pool) pushLocked(t task) {
 	p.queue.push(t)
 	p.stats.Submitted++
 	p.stats.Queued++
@@ -172,12 +152,12 @@ func (p *Pool) pushLocked(t task, cctx context.Context) {
 		return
 	}
 	s.queued = true
-	if cctx == nil {
+	if s.ctx == nil {
 		return
 	}
-	if d := cctx.Done(); d != nil && d != p.done {
+	if d := s.ctx.Done(); d != nil && d != p.done {
 		// The AfterFunc locks mu, so it cannot run before s.stop is set.
-		s.stop = context.AfterFunc(cctx, func() { p.drop(s) })
+		s.stop = context.AfterFunc(s.ctx, func() { p.drop(s) })
 	}
 }
 
@@ -204,7 +184,7 @@ func (p *Pool) drop(s *taskState) {
 	p.stats.Queued--
 	p.stats.Skipped++
 	s.settle(s.ctx.Err())
-	p.notFull.Signal() // its slot is free
+	p.admitLocked() // its slot is free
 	p.checkDrainedLocked()
 }
 
@@ -219,15 +199,6 @@ func (p *Pool) claim(s *taskState) bool {
 	unqueueLocked(s)
 	p.stats.Queued--
 	p.stats.Running++
-	p.notFull.Signal() // its slot is free
+	p.admitLocked() // its slot is free
 	return true
-}
-
-// wakeSubmitters wakes the blocked submitters to look at their ctx again. It
-// holds mu so that the wakeup cannot fall between a submitter's look at its
-// ctx and its Wait.
-func (p *Pool) wakeSubmitters() {
-	p.mu.Lock()
-	p.notFull.Broadcast()
-	p.mu.Unlock()
 }

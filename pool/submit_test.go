@@ -37,6 +37,7 @@ func TestNilPanics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { wantPanic(t, tt.msg, tt.f) })
 	}
+	p.Wait()
 	checkStats(t, p, pool.Stats{Submitted: 1, Completed: 1})
 }
 

@@ -23,7 +23,8 @@ func (p *Pool) Wait() error {
 // Close stops the pool from accepting tasks, waits for every queued and
 // running task to finish without canceling them, ends the workers, and returns
 // what [Pool.Wait] would. A task added after Close began, or still waiting for
-// room in the queue when it began, is refused with [ErrClosed].
+// room in the queue when it began, is refused with [ErrClosed]; only a task
+// being drained may still add tasks, with [SubmitContext] and its own ctx.
 //
 // Only the first call does this; later calls return ErrClosed at once. To stop
 // now rather than drain, cancel the pool's context (then Close). Like Wait,
@@ -35,11 +36,15 @@ func (p *Pool) Close() error {
 		return ErrClosed
 	}
 	p.closed = true
-	p.notFull.Broadcast() // blocked submitters: refuse with ErrClosed
+	for w, t := p.popWaiterLocked(); w != nil; w, t = p.popWaiterLocked() {
+		p.refuseLocked(t)
+		w.wake <- struct{}{}
+	}
 	for p.busyLocked() {
 		p.drained.Wait()
 	}
 	err := p.takeErrLocked()
+	p.shut = true
 	// With nothing queued or running every worker is idle, parked on its
 	// wake channel, which is empty: a nil there tells it to return.
 	for _, w := range p.idle {

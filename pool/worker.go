@@ -53,8 +53,10 @@ func (p *Pool) work(w *worker, t task) {
 		e := settle(t, err) // before the counters: Wait returns with every Future complete
 		p.mu.Lock()
 		p.finishLocked(err, e)
-		t = p.nextLocked(w)
+		var admitted *waiter
+		t, admitted = p.nextLocked(w)
 		p.mu.Unlock()
+		admitted.release()
 	}
 }
 
@@ -91,10 +93,12 @@ func (p *Pool) goexit(w *worker, t task, err error) {
 	p.mu.Lock()
 	p.finishLocked(err, e)
 	var next task
+	var admitted *waiter
 	if w != nil {
-		next = p.nextLocked(w)
+		next, admitted = p.nextLocked(w)
 	}
 	p.mu.Unlock()
+	admitted.release()
 	if w != nil {
 		p.workers.Add(1)
 		go p.work(w, next)
@@ -127,8 +131,11 @@ func (p *Pool) finishLocked(err, e error) {
 }
 
 // nextLocked takes the next task off the queue for w, or registers w as idle
-// and returns nil.
-func (p *Pool) nextLocked(w *worker) task {
+// and returns nil. The slot that came free goes to the longest-waiting
+// submitter, whose waiter nextLocked returns too: the caller releases it
+// after unlocking mu, so that its wakeup does not lengthen the critical
+// section that every submitter and worker waits for.
+func (p *Pool) nextLocked(w *worker) (task, *waiter) {
 	if !p.endedLocked() {
 		for p.queue.n > 0 {
 			t := p.queue.pop()
@@ -140,14 +147,22 @@ func (p *Pool) nextLocked(w *worker) task {
 			}
 			p.stats.Queued--
 			p.stats.Running++
-			p.notFull.Signal() // its slot came free
-			return t
+			wt, waiting := p.popWaiterLocked()
+			if wt != nil {
+				p.pushLocked(waiting)
+			}
+			return t, wt
+		}
+		// An empty queue with submitters waiting: QueueSize(0), where a
+		// worker takes the task straight from the longest-waiting one.
+		if wt, t := p.popWaiterLocked(); wt != nil {
+			p.stats.Submitted++
+			p.stats.Running++
+			return t, wt
 		}
 	}
 	p.idle = append(p.idle, w)
-	// An idle worker is room too: the only room with QueueSize(0).
-	p.notFull.Signal()
-	return nil
+	return nil, nil
 }
 
 // endedLocked reports whether the pool's ctx has ended, and makes sure the
@@ -175,8 +190,8 @@ func (p *Pool) end() {
 	close(p.endDone)
 }
 
-// endLocked skips every queued task, at once, whatever the running tasks do,
-// and wakes the blocked submitters to fail.
+// endLocked skips every queued task and every task of a blocked submitter, at
+// once, whatever the running tasks do.
 func (p *Pool) endLocked() {
 	if p.ended {
 		return
@@ -194,7 +209,11 @@ func (p *Pool) endLocked() {
 		p.stats.Queued--
 		p.skipLocked(t, err)
 	}
-	p.notFull.Broadcast()
+	for w, t := p.popWaiterLocked(); w != nil; w, t = p.popWaiterLocked() {
+		p.stats.Submitted++
+		p.skipLocked(t, err)
+		w.wake <- struct{}{}
+	}
 	p.checkDrainedLocked()
 }
 

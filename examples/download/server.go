@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A fault is how the local test server mistreats a document.
+type fault int
+
+const (
+	healthy     fault = iota
+	serverError       // 500 Internal Server Error
+	reset             // the connection is reset before any response
+	stall             // half the body, then nothing until the client gives up
+)
+
+// faultOf returns the fault of document i: 3 in 100 fail, one of each kind.
+// It depends on i alone, so that every run fails the same documents and a
+// test knows which.
+func faultOf(i int) fault {
+	switch i % 100 {
+	case 13:
+		return serverError
+	case 42:
+		return reset
+	case 77:
+		return stall
+	}
+	return healthy
+}
+
+// document returns the body of document i: a few KiB of text.
+func document(i int) string {
+	line := fmt.Sprintf("document %d: all work and no play makes a dull goroutine\n", i)
+	return strings.Repeat(line, 20+i%80)
+}
+
+// A server is a loopback HTTP server of generated documents.
+type server struct {
+	*httptest.Server
+	urls []string // of its documents, in order
+}
+
+// newServer starts a server of n documents at /doc/0 .. /doc/{n-1}. Each
+// answers after a random delay of up to maxDelay, and faultOf decides
+// which fail. A stalled document holds its connection for up to stallFor, or
+// until the client hangs up.
+func newServer(n int, maxDelay, stallFor time.Duration) *server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /doc/{i}", func(w http.ResponseWriter, r *http.Request) {
+		i, err := strconv.Atoi(r.PathValue("i"))
+		if err != nil || i < 0 || i >= n {
+			http.NotFound(w, r)
+			return
+		}
+		if !sleep(r.Context(), rand.N(maxDelay+1)) {
+			return // the client left
+		}
+		body := document(i)
+		// With a Content-Length the client can tell a cut body from a whole one.
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		switch faultOf(i) {
+		case serverError:
+			w.WriteHeader(http.StatusInternalServerError)
+		case reset:
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				conn.(*net.TCPConn).SetLinger(0) // close with RST, not FIN
+				conn.Close()
+			}
+		case stall:
+			w.Write([]byte(body[:len(body)/2]))
+			http.NewResponseController(w).Flush()
+			if sleep(r.Context(), stallFor) {
+				w.Write([]byte(body[len(body)/2:]))
+			}
+		default:
+			w.Write([]byte(body))
+		}
+	})
+	srv := &server{Server: httptest.NewServer(mux)}
+	for i := range n {
+		srv.urls = append(srv.urls, fmt.Sprintf("%s/doc/%d", srv.URL, i))
+	}
+	return srv
+}
+
+// sleep waits for d, and reports false if ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

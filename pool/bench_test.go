@@ -1,0 +1,194 @@
+package pool_test
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"testing"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/fanout-go/fanout/pool"
+)
+
+// benchTasks is the number of tasks in one benchmark operation.
+const benchTasks = 100_000
+
+// tiny is the benchmarks' task: as small as a task gets, so that what is
+// measured is the cost of running it in parallel. It is a plain function,
+// not a closure, so it costs no allocation of its own.
+func tiny(context.Context) (int, error) { return 1, nil }
+
+// bg is the ctx the baselines pass to tiny.
+var bg = context.Background()
+
+func tinyErr(ctx context.Context) error { _, err := tiny(ctx); return err }
+
+// measure runs batch, which runs benchTasks tasks, b.N times, and reports
+// the time and allocations per task as well as per batch.
+func measure(b *testing.B, batch func()) {
+	b.Helper()
+	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for b.Loop() {
+		batch()
+	}
+	runtime.ReadMemStats(&after)
+	items := float64(b.N) * benchTasks
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/items, "ns/item")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/items, "allocs/item")
+}
+
+// BenchmarkSubmit submits 100,000 tiny tasks to GOMAXPROCS workers and
+// gathers their results in order, against a goroutine per task under a
+// semaphore channel and an errgroup with SetLimit. pool-closure gives each
+// task its input through a closure, which costs an allocation of its own.
+func BenchmarkSubmit(b *testing.B) {
+	n := runtime.GOMAXPROCS(0)
+	results := make([]int, benchTasks)
+	b.Run("impl=pool", func(b *testing.B) {
+		p := pool.New(context.Background(), n)
+		defer p.Close()
+		futures := make([]*pool.Future[int], benchTasks)
+		measure(b, func() {
+			for i := range futures {
+				futures[i] = pool.Submit(p, tiny)
+			}
+			for i, f := range futures {
+				results[i], _ = f.Wait()
+			}
+		})
+	})
+	b.Run("impl=pool-closure", func(b *testing.B) {
+		p := pool.New(context.Background(), n)
+		defer p.Close()
+		futures := make([]*pool.Future[int], benchTasks)
+		measure(b, func() {
+			for i := range futures {
+				futures[i] = pool.Submit(p, func(context.Context) (int, error) { return i, nil })
+			}
+			for i, f := range futures {
+				results[i], _ = f.Wait()
+			}
+		})
+	})
+	b.Run("impl=semaphore", func(b *testing.B) {
+		measure(b, func() { semaphore(n, results) })
+	})
+	b.Run("impl=errgroup", func(b *testing.B) {
+		measure(b, func() { errgroupLimit(n, results) })
+	})
+}
+
+// BenchmarkGo is BenchmarkSubmit for tasks without a result: Pool.Go and
+// Wait.
+func BenchmarkGo(b *testing.B) {
+	n := runtime.GOMAXPROCS(0)
+	b.Run("impl=pool", func(b *testing.B) {
+		p := pool.New(context.Background(), n)
+		defer p.Close()
+		measure(b, func() {
+			for range benchTasks {
+				p.Go(tinyErr)
+			}
+			p.Wait()
+		})
+	})
+	b.Run("impl=semaphore", func(b *testing.B) {
+		measure(b, func() { semaphore(n, nil) })
+	})
+	b.Run("impl=errgroup", func(b *testing.B) {
+		measure(b, func() { errgroupLimit(n, nil) })
+	})
+}
+
+// BenchmarkSubmitters has 16 goroutines submit 100,000 tiny tasks between
+// them to one pool (or semaphore, or errgroup) and wait for their results.
+func BenchmarkSubmitters(b *testing.B) {
+	const submitters = 16
+	n := runtime.GOMAXPROCS(0)
+	results := make([]int, benchTasks)
+	// each runs part(lo, hi) for 16 parts of the results at once.
+	each := func(part func(lo, hi int)) {
+		var wg sync.WaitGroup
+		for s := range submitters {
+			wg.Go(func() { part(s*benchTasks/submitters, (s+1)*benchTasks/submitters) })
+		}
+		wg.Wait()
+	}
+	b.Run("impl=pool", func(b *testing.B) {
+		p := pool.New(context.Background(), n)
+		defer p.Close()
+		futures := make([]*pool.Future[int], benchTasks)
+		measure(b, func() {
+			each(func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					futures[i] = pool.Submit(p, tiny)
+				}
+				for i := lo; i < hi; i++ {
+					results[i], _ = futures[i].Wait()
+				}
+			})
+		})
+	})
+	b.Run("impl=semaphore", func(b *testing.B) {
+		sem := make(chan struct{}, n)
+		measure(b, func() {
+			var wg sync.WaitGroup
+			each(func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					sem <- struct{}{}
+					wg.Go(func() { results[i], _ = tiny(bg); <-sem })
+				}
+			})
+			wg.Wait()
+		})
+	})
+	b.Run("impl=errgroup", func(b *testing.B) {
+		measure(b, func() {
+			var g errgroup.Group
+			g.SetLimit(n)
+			each(func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					g.Go(func() (err error) { results[i], err = tiny(bg); return err })
+				}
+			})
+			g.Wait()
+		})
+	})
+}
+
+// semaphore runs benchTasks tiny tasks, a goroutine each, at most n at once,
+// keeping their results if results is not nil: the loop written by hand.
+func semaphore(n int, results []int) {
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	for i := range benchTasks {
+		sem <- struct{}{}
+		wg.Go(func() {
+			v, _ := tiny(bg)
+			if results != nil {
+				results[i] = v
+			}
+			<-sem
+		})
+	}
+	wg.Wait()
+}
+
+// errgroupLimit runs benchTasks tiny tasks on an errgroup limited to n.
+func errgroupLimit(n int, results []int) {
+	var g errgroup.Group
+	g.SetLimit(n)
+	for i := range benchTasks {
+		g.Go(func() error {
+			v, err := tiny(bg)
+			if results != nil {
+				results[i] = v
+			}
+			return err
+		})
+	}
+	g.Wait()
+}
