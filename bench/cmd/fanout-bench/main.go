@@ -90,7 +90,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep := newReport(results, ws, cs, *runs, *benchtime)
+	rep := newReport(results, ws, cs, *runs, *benchtime, m.loads)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

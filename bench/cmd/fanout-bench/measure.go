@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +43,7 @@ type measurer struct {
 	start    time.Time
 	out      io.Writer // where the progress goes
 	terminal bool      // whether out is a terminal, where one line is redrawn
+	loads    []float64 // the 1-minute load average before each run, where known
 }
 
 // measure runs every case runs times at each GOMAXPROCS in cpus, through
@@ -85,6 +88,9 @@ func (m *measurer) measureCase(cpu int, c bench.Case) (Result, error) {
 	var nsOp, allocs, bytes, values []float64
 	for run := range m.runs {
 		m.progress(fmt.Sprintf("cpu=%d %s run %d/%d", cpu, c.Name(), run+1, m.runs))
+		if l, ok := loadAverage(); ok {
+			m.loads = append(m.loads, l)
+		}
 		b := testing.Benchmark(c.Bench)
 		m.done++
 		if b.N == 0 {
@@ -165,4 +171,20 @@ func (m *measurer) progress(what string) {
 	} else {
 		fmt.Fprintln(m.out, strings.TrimSpace(line))
 	}
+}
+
+// loadAverage returns the 1-minute load average from /proc/loadavg, and
+// whether there is one. Other processes busy on the same cores skew every
+// number, so the report says how busy the machine was.
+func loadAverage() (float64, bool) {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0, false
+	}
+	l, err := strconv.ParseFloat(f[0], 64)
+	return l, err == nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,17 +17,27 @@ import (
 // Report is everything a run found and where: what -json prints and what the
 // table and the chart show.
 type Report struct {
-	Go        string   `json:"go"`
-	Platform  string   `json:"platform"`
-	CPUModel  string   `json:"cpu_model,omitempty"`
-	NumCPU    int      `json:"num_cpu"`
-	Runs      int      `json:"runs"`
-	Benchtime string   `json:"benchtime"`
-	Modules   []Module `json:"modules"`
-	Results   []Result `json:"results"`
+	Go        string `json:"go"`
+	Platform  string `json:"platform"`
+	CPUModel  string `json:"cpu_model,omitempty"`
+	NumCPU    int    `json:"num_cpu"`
+	Runs      int    `json:"runs"`
+	Benchtime string `json:"benchtime"`
+	// Load is the 1-minute load average seen before the runs: min, median
+	// and max, or nil where the system doesn't tell.
+	Load    *Load    `json:"load,omitempty"`
+	Modules []Module `json:"modules"`
+	Results []Result `json:"results"`
 
 	workloads  []*bench.Workload
 	contenders []*bench.Contender
+}
+
+// Load sums up the load averages seen while measuring.
+type Load struct {
+	Min    float64 `json:"min"`
+	Median float64 `json:"median"`
+	Max    float64 `json:"max"`
 }
 
 // Module is the version of a module whose code a contender runs.
@@ -36,8 +47,13 @@ type Module struct {
 }
 
 func newReport(results []Result, ws []*bench.Workload, cs []*bench.Contender,
-	runs int, benchtime string) *Report {
+	runs int, benchtime string, loads []float64) *Report {
+	var load *Load
+	if len(loads) > 0 {
+		load = &Load{slices.Min(loads), median(loads), slices.Max(loads)}
+	}
 	return &Report{
+		Load:       load,
 		Go:         runtime.Version(),
 		Platform:   runtime.GOOS + "/" + runtime.GOARCH,
 		CPUModel:   cpuModel(),
@@ -56,7 +72,7 @@ func newReport(results []Result, ws []*bench.Workload, cs []*bench.Contender,
 func modules(cs []*bench.Contender) []Module {
 	want := []string{}
 	for _, c := range cs {
-		if c.Module != "" && !contains(want, c.Module) {
+		if c.Module != "" && !slices.Contains(want, c.Module) {
 			want = append(want, c.Module)
 		}
 	}
@@ -76,15 +92,6 @@ func modules(cs []*bench.Contender) []Module {
 		out = append(out, Module{path, v})
 	}
 	return out
-}
-
-func contains(s []string, x string) bool {
-	for _, y := range s {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // cpuModel returns the processor's name from /proc/cpuinfo, or "" where
@@ -131,6 +138,10 @@ func (r *Report) cpus() []int {
 func (r *Report) writeMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "%s %s, %s (%d CPUs); %d runs of each case, %s each; medians.\n\n",
 		r.Go, r.Platform, r.CPUModel, r.NumCPU, r.Runs, r.Benchtime)
+	if r.Load != nil {
+		fmt.Fprintf(w, "Load average (1 min) before each run: min %s, median %s, max %s.\n\n",
+			num(r.Load.Min), num(r.Load.Median), num(r.Load.Max))
+	}
 	fmt.Fprintf(w, "| module | version |\n|---|---|\n")
 	for _, m := range r.Modules {
 		fmt.Fprintf(w, "| %s | %s |\n", m.Path, m.Version)
