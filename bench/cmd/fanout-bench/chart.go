@@ -19,8 +19,11 @@ import (
 // drawChart draws one panel per workload, a bar per contender and
 // GOMAXPROCS, of median ns/item on a log scale: the contenders' costs differ
 // by orders of magnitude, and a linear axis would flatten the fast ones to
-// nothing. The format follows path's extension (.svg or .png). The file is
-// written whole or not at all: it appears under its name only once complete.
+// nothing. The format follows path's extension (.svg or .png). An SVG names
+// its fonts (Liberation, metric-compatible with Times and Arial) rather than
+// embedding them, so a viewer without them may clip labels; a PNG looks the
+// same everywhere. The file is written whole or not at all: it appears under
+// its name only once complete.
 func drawChart(path string, r *Report) error {
 	format := strings.TrimPrefix(filepath.Ext(path), ".")
 	const cols = 2
@@ -35,8 +38,7 @@ func drawChart(path string, r *Report) error {
 	heading := draw.TextStyle{Color: color.Black, Font: font.From(plot.DefaultFont, 14),
 		XAlign: draw.XCenter, YAlign: draw.YBottom, Handler: plot.DefaultTextHandler}
 	dc.FillText(heading, vg.Point{X: width / 2, Y: height - 0.35*vg.Inch},
-		fmt.Sprintf("fanout and its peers: median ns/item, log scale (%s, %d CPUs, %s)",
-			r.Go, r.NumCPU, r.CPUModel))
+		fmt.Sprintf("fanout and its peers: median ns/item, log scale (%s, %d CPUs)", r.Go, r.NumCPU))
 
 	if cpus := r.cpus(); len(cpus) > 1 {
 		l := plot.NewLegend()

@@ -16,8 +16,8 @@
 //	                  scaling with cores (default: GOMAXPROCS)
 //	-benchtime d      time each run aims for, as go test's -benchtime (default 300ms)
 //	-json             print JSON instead of the table
-//	-chart files      charts to draw, comma-separated, .svg or .png (default
-//	                  results.svg; "" for none)
+//	-chart files      charts to draw, comma-separated, .png or .svg (default
+//	                  results.png; "" for none)
 //
 // A progress line goes to stderr while it runs. Every case runs through
 // bench.Case.Bench, the function go test -bench runs, so the two agree.
@@ -56,7 +56,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		cpu        = fs.String("cpu", strconv.Itoa(runtime.GOMAXPROCS(0)), "GOMAXPROCS values, comma-separated")
 		benchtime  = fs.String("benchtime", "300ms", "time each run aims for, as go test's -benchtime")
 		asJSON     = fs.Bool("json", false, "print JSON instead of the table")
-		chart      = fs.String("chart", "results.svg", "charts to draw, comma-separated, .svg or .png")
+		chart      = fs.String("chart", "results.png", "charts to draw, comma-separated, .png or .svg")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
