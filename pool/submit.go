@@ -177,8 +177,10 @@ func unqueueLocked(s *taskState) {
 func (p *Pool) drop(s *taskState) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !s.queued {
-		return // a worker took s, or the end of the pool's ctx skipped it
+	if p.ended || !s.queued {
+		// The end of the pool's ctx skipped s (settleSkipped owns it now),
+		// or a worker took it.
+		return
 	}
 	s.queued, s.stop = false, nil
 	p.stats.Queued--
@@ -193,7 +195,7 @@ func (p *Pool) drop(s *taskState) {
 func (p *Pool) claim(s *taskState) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !s.queued || p.endedLocked() {
+	if p.endedLocked() || !s.queued { // ended first: then s is settleSkipped's
 		return false
 	}
 	unqueueLocked(s)

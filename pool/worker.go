@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"runtime"
 
 	"github.com/fanout-go/fanout/errgroupx"
 )
@@ -50,7 +51,7 @@ func (p *Pool) work(w *worker, t task) {
 			}
 		}
 		err := p.run(w, t)
-		e := settle(t, err) // before the counters: Wait returns with every Future complete
+		e := settle(t, err) // before the counters: Wait returns with the Futures of the tasks that ran complete
 		p.mu.Lock()
 		p.finishLocked(err, e)
 		var admitted *waiter
@@ -187,34 +188,71 @@ func (p *Pool) end() {
 	p.mu.Lock()
 	p.endLocked()
 	p.mu.Unlock()
+	p.settleSkipped()
 	close(p.endDone)
 }
 
 // endLocked skips every queued task and every task of a blocked submitter, at
 // once, whatever the running tasks do.
+//
+// The queue's tasks are counted at once but settled later, outside mu, by
+// settleSkipped: endLocked only moves the queue aside, which costs the same
+// for a million tasks as for one. Settling a million Futures one by one here
+// would hold every worker, submitter and Wait on mu for tens of
+// milliseconds. The blocked submitters are woken here: there are no more of
+// them than goroutines, and each must be told.
 func (p *Pool) endLocked() {
 	if p.ended {
 		return
 	}
 	p.ended = true
-	err := p.ctx.Err()
-	for p.queue.n > 0 {
-		t := p.queue.pop()
-		if s := t.state(); s != nil {
-			if !s.queued {
-				continue
-			}
-			unqueueLocked(s)
-		}
-		p.stats.Queued--
-		p.skipLocked(t, err)
+	// Nothing is queued from now on, and nothing taken out of p.skipped
+	// but by settleSkipped: drop and claim look at p.ended first.
+	if p.stats.Queued > 0 {
+		p.stats.Skipped += p.stats.Queued
+		p.stats.Queued = 0
+		p.ctxSkipped = true
 	}
+	p.skipped, p.queue = p.queue, ring[task]{}
+	err := p.ctx.Err()
 	for w, t := p.popWaiterLocked(); w != nil; w, t = p.popWaiterLocked() {
 		p.stats.Submitted++
 		p.skipLocked(t, err)
 		w.wake <- struct{}{}
 	}
 	p.checkDrainedLocked()
+}
+
+// settleSkipped fails the tasks that endLocked moved aside with ctx's error,
+// without holding mu: end does it, or Close if it stopped end from running.
+// They belong to no one else by then, so their state needs no lock; the lock
+// taken here orders what was written under it before.
+func (p *Pool) settleSkipped() {
+	p.mu.Lock()
+	q := p.skipped
+	p.skipped = ring[task]{}
+	p.mu.Unlock()
+	err := p.ctx.Err()
+	for i := 1; q.n > 0; i++ {
+		if i%256 == 0 {
+			// A million Futures take tens of milliseconds: let the workers
+			// and Wait, woken by the same cancel and maybe queued behind
+			// this goroutine on its P, go first.
+			runtime.Gosched()
+		}
+		t := q.pop()
+		s := t.state()
+		if s == nil {
+			continue // a goTask: Wait reports ctx's error, once, for them all
+		}
+		if !s.queued {
+			continue // taken out before the end, and settled then
+		}
+		if s.stop != nil {
+			s.stop() // if too late, drop finds p.ended and leaves s alone
+		}
+		s.settle(err)
+	}
 }
 
 // skipLocked counts the accepted task t as skipped because the pool's ctx
