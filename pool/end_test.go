@@ -142,3 +142,56 @@ func TestCloseSettlesWhenEndIsLate(t *testing.T) {
 	}
 	ctx.runLate()
 }
+
+// endingCtx is a caller's ctx that ends with the pool's, and whose Err, the
+// moment it is asked, ends the pool's ctx: the cancel lands between the
+// pool's look at its own ctx and its look at the caller's.
+type endingCtx struct {
+	context.Context // the pool's
+	endPool         context.CancelFunc
+}
+
+func (c endingCtx) Err() error {
+	c.endPool()
+	return c.Context.Err()
+}
+
+// TestSubmitContextAtPoolEnd checks that a task whose caller's ctx ends
+// with the pool's, as the pool's ends, is counted as skipped, as every task
+// offered to an ended pool is, and not as given up by its caller.
+func TestSubmitContextAtPoolEnd(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	p := pool.New(ctx, 1)
+	defer p.Close()
+	f := pool.SubmitContext(endingCtx{ctx, cancel}, p, returns(1))
+	if _, err := f.Wait(); err != context.Canceled {
+		t.Errorf("Future: got %v, want context.Canceled", err)
+	}
+	errIs(t, "Wait", p.Wait(), context.Canceled)
+	checkStats(t, p, pool.Stats{Submitted: 1, Skipped: 1})
+}
+
+// TestBlockedSubmitContextAtPoolEnd checks the same for a SubmitContext
+// blocked on the full queue, with the pool's ctx as its own: it wakes for
+// the end of its ctx before the pool's AfterFunc has run (here, it runs
+// late), and must find the pool ended.
+func TestBlockedSubmitContextAtPoolEnd(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := newLateCtx()
+		p := pool.New(ctx, 1, pool.QueueSize(0))
+		release := make(chan struct{})
+		pool.Submit(p, blocker(nil, release, 0))
+		submitted := make(chan *pool.Future[int])
+		go func() { submitted <- pool.SubmitContext(ctx, p, returns(1)) }()
+		synctest.Wait() // the submitter waits for room
+		close(ctx.done)
+		if _, err := (<-submitted).Wait(); err != context.Canceled {
+			t.Errorf("Future: got %v, want context.Canceled", err)
+		}
+		close(release)
+		errIs(t, "Wait", p.Wait(), context.Canceled)
+		checkStats(t, p, pool.Stats{Submitted: 2, Completed: 1, Skipped: 1})
+		p.Close()
+		ctx.runLate()
+	})
+}

@@ -207,7 +207,7 @@ func (p *Pool) endLocked() {
 	}
 	p.ended = true
 	// Nothing is queued from now on, and nothing taken out of p.skipped
-	// but by settleSkipped: drop and claim look at p.ended first.
+	// but by settleSkipped: drop, claim and await look whether ctx ended first.
 	if p.stats.Queued > 0 {
 		p.stats.Skipped += p.stats.Queued
 		p.stats.Queued = 0
