@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 
 	"github.com/fanout-go/fanout/errgroupx"
 )
@@ -114,4 +115,93 @@ func ExampleResultGroup() {
 	greetings, err := g.Wait() // in the order of Go, whatever order they finished in
 	fmt.Println(greetings, err)
 	// Output: [hello, ada hello, grace hello, linus] <nil>
+}
+
+func ExampleGroup_Go() {
+	var g errgroupx.Group
+	var sizes [3]int
+	for i, name := range []string{"a.txt", "bb.txt", "ccc.txt"} {
+		g.Go(func() error {
+			sizes[i] = len(name) // each goroutine writes its own element
+			return nil
+		})
+	}
+	fmt.Println(g.Wait(), sizes)
+	// Output: <nil> [5 6 7]
+}
+
+func ExamplePanicError_Error() {
+	var g errgroupx.Group
+	g.Go(func() error { panic("out of range") })
+	defer func() {
+		msg := recover().(error).Error()
+		// The message holds the value, then the stack where it panicked.
+		fmt.Println(strings.SplitN(msg, "\n", 2)[0])
+		fmt.Println(strings.Contains(msg, "ExamplePanicError_Error"))
+	}()
+	g.Wait()
+	// Output:
+	// panic: out of range
+	// true
+}
+
+func ExamplePanicError_Unwrap() {
+	errCorrupt := errors.New("corrupt")
+	pe := &errgroupx.PanicError{Value: fmt.Errorf("block 7: %w", errCorrupt)}
+	fmt.Println(errors.Is(pe, errCorrupt))
+	// Output: true
+}
+
+func ExampleResultGroupWithContext() {
+	g, ctx := errgroupx.ResultGroupWithContext[int](context.Background())
+	g.SetLimit(2)
+	g.Go(func() (int, error) { return 0, errors.New("quota exceeded") })
+	g.Go(func() (int, error) {
+		<-ctx.Done() // canceled by the other task's error
+		return 0, ctx.Err()
+	})
+	sums, err := g.Wait()
+	fmt.Println(sums, err)
+	// Output: [] quota exceeded
+}
+
+func ExampleResultGroup_SetLimit() {
+	var g errgroupx.ResultGroup[string]
+	g.SetLimit(1)
+	for _, s := range []string{"x", "y"} {
+		g.Go(func() (string, error) { return s + s, nil })
+	}
+	fmt.Println(g.Wait())
+	// Output: [xx yy] <nil>
+}
+
+func ExampleResultGroup_Go() {
+	var g errgroupx.ResultGroup[int]
+	for _, n := range []int{3, 1, 2} {
+		g.Go(func() (int, error) { return n * n, nil })
+	}
+	squares, err := g.Wait()
+	fmt.Println(squares, err)
+	// Output: [9 1 4] <nil>
+}
+
+func ExampleResultGroup_TryGo() {
+	var g errgroupx.ResultGroup[string]
+	g.SetLimit(1)
+	release := make(chan struct{})
+	g.TryGo(func() (string, error) { <-release; return "first", nil })
+	ok := g.TryGo(func() (string, error) { return "second", nil }) // refused: no value kept
+	close(release)
+	values, _ := g.Wait()
+	fmt.Println(ok, values)
+	// Output: false [first]
+}
+
+func ExampleResultGroup_Wait() {
+	var g errgroupx.ResultGroup[string]
+	g.Go(func() (string, error) { return "ok", nil })
+	g.Go(func() (string, error) { return "", errors.New("timeout") })
+	values, err := g.Wait() // on error, no values
+	fmt.Println(values == nil, err)
+	// Output: true timeout
 }

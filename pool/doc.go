@@ -35,6 +35,12 @@
 // Tasks that never ran are counted in [Stats] as Skipped, and the next
 // [Pool.Wait] joins the context's error, once, to its result.
 //
+// The end costs the same however many tasks are queued: the queue is set
+// aside and counted at once, under the pool's lock, and its Futures are
+// failed right after, outside the lock, on a goroutine of the pool. Wait does
+// not wait for that: it may return a moment before the last skipped Future
+// completes, and Close returns after it.
+//
 // [SubmitContext] adds the caller's own context, for a caller that may go
 // away (a request handler whose client left): when it ends, the task gives up
 // waiting for room, leaves the queue, or sees its ctx canceled.

@@ -57,8 +57,11 @@ type Pool struct {
 	spare  sync.Pool
 	closed bool // Close has begun
 	shut   bool // Close has drained the pool and is ending the workers
-	ended  bool // ctx has ended and the queue has been emptied
-	stats  Stats
+	ended  bool // ctx has ended and the queue has been moved to skipped
+	// skipped holds the tasks that were queued when ctx ended, counted as
+	// skipped already, until settleSkipped fails them outside mu.
+	skipped ring[task]
+	stats   Stats
 
 	// What the next Wait returns: the errors of Go's tasks, and whether tasks
 	// were skipped because ctx ended or Go was called after Close.

@@ -84,8 +84,15 @@ func (p *Pool) Go(fn func(ctx context.Context) error) {
 // block is false and there is no room, reports false and leaves t alone.
 func (p *Pool) submit(t task, block bool) bool {
 	var cctx context.Context // SubmitContext's ctx
-	if s := t.state(); s != nil {
-		cctx = s.ctx
+	var cerr error           // its error, read before endedLocked looks at the pool's
+	if s := t.state(); s != nil && s.ctx != nil {
+		// A ctx that ends with the pool's (a task's own, or one derived from
+		// the pool's ctx) ends after it: if cerr is the pool's end, then
+		// endedLocked sees it below, and the task is counted as skipped, as
+		// every task offered to an ended pool is. Read the other way round,
+		// a cancel between the two looks would make it a task its caller
+		// gave up on, and uncounted.
+		cctx, cerr = s.ctx, s.ctx.Err()
 	}
 	p.mu.Lock()
 	// The order of the cases is the order of precedence: Close beats the end
@@ -99,8 +106,8 @@ func (p *Pool) submit(t task, block bool) bool {
 	case p.endedLocked():
 		p.stats.Submitted++
 		p.skipLocked(t, p.ctx.Err())
-	case cctx != nil && cctx.Err() != nil:
-		settle(t, cctx.Err()) // given up before it was accepted: not counted
+	case cerr != nil:
+		settle(t, cerr) // given up before it was accepted: not counted
 	case len(p.idle) > 0:
 		w := p.idle[len(p.idle)-1]
 		p.idle = p.idle[:len(p.idle)-1]
@@ -177,8 +184,11 @@ func unqueueLocked(s *taskState) {
 func (p *Pool) drop(s *taskState) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !s.queued {
-		return // a worker took s, or the end of the pool's ctx skipped it
+	if p.endedLocked() || !s.queued {
+		// The end of the pool's ctx skipped s (settleSkipped owns it now),
+		// or a worker took it. The pool's end comes first when s.ctx ended
+		// with it, and its AfterFunc has not run yet.
+		return
 	}
 	s.queued, s.stop = false, nil
 	p.stats.Queued--
@@ -193,7 +203,7 @@ func (p *Pool) drop(s *taskState) {
 func (p *Pool) claim(s *taskState) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !s.queued || p.endedLocked() {
+	if p.endedLocked() || !s.queued { // ended first: then s is settleSkipped's
 		return false
 	}
 	unqueueLocked(s)

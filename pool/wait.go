@@ -9,6 +9,13 @@ import "errors"
 // Close, [ErrClosed] is joined once. Errors of tasks added with [Submit] go to
 // their Futures only.
 //
+// When Wait returns, the Futures of the tasks that ran are complete and
+// [Pool.Stats] counts them. The Futures of tasks skipped because the pool's
+// context ended are counted, and complete promptly, but perhaps a moment
+// after Wait returns: the pool fails them outside its lock, so that a cancel
+// with a million tasks queued does not hold Wait for as long as that takes.
+// [Pool.Close] returns after they have all completed.
+//
 // Wait may be called from several goroutines and at any time, but not from
 // a task of the same pool, which would wait for itself.
 func (p *Pool) Wait() error {
@@ -25,6 +32,8 @@ func (p *Pool) Wait() error {
 // what [Pool.Wait] would. A task added after Close began, or still waiting for
 // room in the queue when it began, is refused with [ErrClosed]; only a task
 // being drained may still add tasks, with [SubmitContext] and its own ctx.
+//
+// When Close returns, every task's Future is complete, skipped ones too.
 //
 // Only the first call does this; later calls return ErrClosed at once. To stop
 // now rather than drain, cancel the pool's context (then Close). Like Wait,
@@ -54,9 +63,15 @@ func (p *Pool) Close() error {
 	p.mu.Unlock()
 
 	p.workers.Wait()
-	if !p.stopEnd() {
+	if p.stopEnd() {
+		// end will never run. ctx may have ended all the same, seen by a
+		// worker or submitter first: then the skipped Futures are Close's to
+		// complete.
+		p.settleSkipped()
+	} else {
 		// ctx has ended, so end runs or has run on its own goroutine: wait
-		// for it, so that no goroutine of the pool outlives Close.
+		// for it, so that no goroutine of the pool outlives Close and every
+		// skipped Future is complete when Close returns.
 		<-p.endDone
 	}
 	return err

@@ -47,6 +47,9 @@ func (p *Pool) await(t task, cctx context.Context) {
 	case <-w.wake: // t was queued, handed to a worker, refused or skipped
 	case <-gaveUp: // SubmitContext's ctx ended: give up unless too late
 		p.mu.Lock()
+		// If cctx ended with the pool's ctx, whose AfterFunc may not have run
+		// yet, the pool's end comes first: it skips t and pops w.
+		p.endedLocked()
 		waiting := w.t != nil
 		w.t = nil // passed over by popWaiterLocked from now on
 		p.mu.Unlock()

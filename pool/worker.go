@@ -50,7 +50,7 @@ func (p *Pool) work(w *worker, t task) {
 			}
 		}
 		err := p.run(w, t)
-		e := settle(t, err) // before the counters: Wait returns with every Future complete
+		e := settle(t, err) // before the counters: Wait returns with the Futures of the tasks that ran complete
 		p.mu.Lock()
 		p.finishLocked(err, e)
 		var admitted *waiter
@@ -163,64 +163,4 @@ func (p *Pool) nextLocked(w *worker) (task, *waiter) {
 	}
 	p.idle = append(p.idle, w)
 	return nil, nil
-}
-
-// endedLocked reports whether the pool's ctx has ended, and makes sure the
-// queue has been emptied if it has. Looking at ctx here, rather than waiting
-// for end's AfterFunc, which runs a moment later on its own goroutine, makes
-// the end take effect at once for a submitter or worker that comes after it.
-func (p *Pool) endedLocked() bool {
-	if p.ended {
-		return true
-	}
-	select {
-	case <-p.done: // a non-blocking receive: an atomic load while open
-		p.endLocked()
-		return true
-	default:
-		return false
-	}
-}
-
-// end is the AfterFunc that New registers on the pool's ctx.
-func (p *Pool) end() {
-	p.mu.Lock()
-	p.endLocked()
-	p.mu.Unlock()
-	close(p.endDone)
-}
-
-// endLocked skips every queued task and every task of a blocked submitter, at
-// once, whatever the running tasks do.
-func (p *Pool) endLocked() {
-	if p.ended {
-		return
-	}
-	p.ended = true
-	err := p.ctx.Err()
-	for p.queue.n > 0 {
-		t := p.queue.pop()
-		if s := t.state(); s != nil {
-			if !s.queued {
-				continue
-			}
-			unqueueLocked(s)
-		}
-		p.stats.Queued--
-		p.skipLocked(t, err)
-	}
-	for w, t := p.popWaiterLocked(); w != nil; w, t = p.popWaiterLocked() {
-		p.stats.Submitted++
-		p.skipLocked(t, err)
-		w.wake <- struct{}{}
-	}
-	p.checkDrainedLocked()
-}
-
-// skipLocked counts the accepted task t as skipped because the pool's ctx
-// ended with err, and fails it.
-func (p *Pool) skipLocked(t task, err error) {
-	p.stats.Skipped++
-	p.ctxSkipped = true
-	settle(t, err)
 }

@@ -1,0 +1,192 @@
+package pool_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fanout-go/fanout/errgroupx"
+	"github.com/fanout-go/fanout/pool"
+)
+
+// The outcomes of a task that did not run, besides a Future's error.
+const (
+	notRun  = "not run"  // a Go task
+	refused = "refused"  // TrySubmit reported false
+	anyRun  = "any run"  // wanted: it ran, or it did not, for a reason
+	noRun   = "no run"   // wanted: it could not run
+	missing = "missing!" // a Future not complete when Close returned
+)
+
+// describe says what a task's Future, or Wait for a Go task, gave.
+func describe(v int, err error) string {
+	var pe *errgroupx.PanicError
+	switch {
+	case errors.As(err, &pe):
+		return fmt.Sprintf("%d, panic %v", v, pe.Value)
+	case errors.Is(err, errgroupx.ErrGoexit):
+		return fmt.Sprintf("%d, goexit", v)
+	}
+	return fmt.Sprintf("%d, %v", v, err)
+}
+
+// sequential says what task id of kind gives when its function is called on
+// its own, with a ctx that ended (canceled) or not.
+func sequential(id, kind int, canceled bool) string {
+	switch kind {
+	case kError:
+		return describe(0, fuzzErr{id, nil})
+	case kPanic:
+		return fmt.Sprintf("0, panic %d", id)
+	case kGoexit:
+		return "0, goexit"
+	case kHeld, kNested:
+		if canceled {
+			return describe(0, fuzzErr{id, context.Canceled})
+		}
+	}
+	return describe(id, nil)
+}
+
+// check compares, once Close has returned, what became of every task with
+// its sequential outcome, Wait's errors with the failures of the Go tasks
+// that ran, and the counters with the tasks.
+func (s *fuzzRun) check(t *testing.T) {
+	t.Helper()
+	goErrs, goexits := s.waitErrors(t)
+	var want, got []string
+	var ran, failed, goexitsRan, skipped, slack int64
+	for id := range s.tasks {
+		tk := &s.tasks[id]
+		if tk.call == cWait {
+			continue
+		}
+		n := int64(tk.ran.Load())
+		if n > 1 {
+			t.Fatalf("task %d ran %d times", id, n)
+		}
+		g := s.outcome(id, goErrs)
+		w := g
+		// A task may fail for want of a run when its caller's ctx ends, the
+		// pool's ctx ended (at any time, if it was queued), or after Close
+		// began; and must, after the pool's ctx or its caller's ended.
+		endable := s.canceled || tk.call == cContextEnds || tk.call == cContextEnded
+		mustNot := tk.afterCancel || tk.call == cContextEnded || tk.refused
+		switch {
+		case n == 1 && mustNot:
+			w = noRun
+		case n == 1:
+			// The held and nested tasks see their ctx end, or not.
+			w = sequential(id, tk.kind, endable && g == sequential(id, tk.kind, true))
+		case g == describe(0, context.Canceled) && endable,
+			g == describe(0, pool.ErrClosed) && tk.afterClose,
+			g == notRun && (s.canceled || tk.afterClose),
+			g == refused:
+		default:
+			w = anyRun
+		}
+		want = append(want, fmt.Sprintf("task %d (call %d, kind %d): %s", id, tk.call, tk.kind, w))
+		got = append(got, fmt.Sprintf("task %d (call %d, kind %d): %s", id, tk.call, tk.kind, g))
+
+		// The counters: every task that ran, and its child; the skipped
+		// ones, which are known only within slack for the calls that may
+		// give up before a task is accepted.
+		ran += n + int64(tk.childRan.Load())
+		if n == 1 && g != describe(id, nil) {
+			failed++
+		}
+		switch {
+		case tk.kind == kGoexit && n == 1 && isGo(tk.call):
+			goexitsRan++
+		case n == 0 && (isGo(tk.call) || tk.call == cContextEnds || tk.call == cContextEnded):
+			slack++
+		case n == 0 && g == describe(0, context.Canceled):
+			skipped++ // Submit, TrySubmit and a lasting SubmitContext
+		}
+		if tk.kind == kNested && n == 1 && tk.childRan.Load() == 0 {
+			if tk.call == cContextEnds {
+				slack++ // its ctx ended before it added its child
+			} else {
+				skipped++
+			}
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("tasks (-want +got):\n%s", diff)
+	}
+	if goexits != goexitsRan {
+		t.Errorf("Wait returned ErrGoexit %d times, for %d Go tasks that called Goexit", goexits, goexitsRan)
+	}
+	st := s.p.Stats()
+	checkInvariant(t, st)
+	if st.Queued != 0 || st.Running != 0 || st.Completed != ran || st.Failed != failed ||
+		st.Skipped < skipped || st.Skipped > skipped+slack {
+		t.Errorf("Stats %+v: want none queued or running, %d completed, %d failed, %d to %d skipped",
+			st, ran, failed, skipped, skipped+slack)
+	}
+}
+
+func isGo(call int) bool { return call == cGo || call == cGo2 }
+
+// outcome says what became of task id: what its Future holds, or for a Go
+// task, what Wait returned for it.
+func (s *fuzzRun) outcome(id int, goErrs map[int]error) string {
+	tk := &s.tasks[id]
+	switch {
+	case tk.refused:
+		return refused
+	case tk.future != nil:
+		v, err, ok := tk.future.TryWait()
+		if !ok {
+			return missing
+		}
+		return describe(v, err)
+	case tk.ran.Load() == 0:
+		return notRun
+	case tk.kind == kGoexit:
+		return "0, goexit" // counted: ErrGoexit does not say whose it is
+	case goErrs[id] != nil:
+		return describe(0, goErrs[id])
+	}
+	return describe(id, nil)
+}
+
+// waitErrors sorts the errors that Wait and Close returned: the Go tasks'
+// by id, ErrGoexit counted; ctx's error and ErrClosed at most once per call.
+func (s *fuzzRun) waitErrors(t *testing.T) (byID map[int]error, goexits int64) {
+	t.Helper()
+	byID = make(map[int]error)
+	var ctxErrs, closedErrs int
+	for _, err := range s.errs {
+		var pe *errgroupx.PanicError
+		var fe fuzzErr
+		id := -1
+		switch {
+		case errors.As(err, &pe):
+			id, _ = pe.Value.(int)
+		case errors.As(err, &fe):
+			id = fe.id
+		case errors.Is(err, errgroupx.ErrGoexit):
+			goexits++
+			continue
+		case err == context.Canceled && s.canceled:
+			ctxErrs++
+			continue
+		case err == pool.ErrClosed && s.closing:
+			closedErrs++
+			continue
+		}
+		if id < 0 || id >= len(s.tasks) || !isGo(s.tasks[id].call) || byID[id] != nil {
+			t.Errorf("Wait returned %v: not the error of a Go task, or twice", err)
+			continue
+		}
+		byID[id] = err
+	}
+	if ctxErrs > s.waits || closedErrs > s.waits {
+		t.Errorf("ctx's error %d times, ErrClosed %d times, in %d calls of Wait and Close", ctxErrs, closedErrs, s.waits)
+	}
+	return byID, goexits
+}
