@@ -10,6 +10,11 @@ import (
 // sub-benchmarks named after the contenders, so that benchstat lines them up:
 //
 //	go test -bench . -benchmem -count 10 > new.txt && benchstat new.txt
+//
+// To compare GOMAXPROCS values, give -cpu a -benchtime that is a duration:
+// go test times -benchtime 1x in a benchmark's first call, which it makes
+// before it sets GOMAXPROCS to the first -cpu value (golang.org/issue/49980).
+// The fanout-bench command has no such catch: it sets GOMAXPROCS itself.
 
 func BenchmarkTinyMap(b *testing.B)       { benchWorkload(b, "TinyMap") }
 func BenchmarkCPUMap(b *testing.B)        { benchWorkload(b, "CPUMap") }
