@@ -2,12 +2,14 @@ package bench_test
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/fanout-go/fanout/bench"
+	"go.uber.org/goleak"
 )
 
 // TestCases checks the output of every contender on every workload it can
@@ -115,6 +117,69 @@ func TestEmpty(t *testing.T) {
 				c.Stream(func(func(int) bool) {}, 2, id, func(r int) {
 					t.Errorf("Stream of nothing emitted %d", r)
 				})
+			}
+		})
+	}
+}
+
+// TestNoWorkAfterReturn checks the promise of [bench.Contender] that every
+// func leaves no goroutine running when it returns: no call of fn may start
+// after it, and its goroutines must all end. goleak waits for them, so a
+// contender that returns early and leaves its workers going (as rill's
+// ToSlice does at an error) is caught by the calls they make meanwhile.
+func TestNoWorkAfterReturn(t *testing.T) {
+	const n, failAt = 2000, 10
+	in := make([]int, n)
+	for i := range in {
+		in[i] = i
+	}
+	seq := func(yield func(int) bool) {
+		for _, v := range in {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+	for _, c := range bench.Contenders {
+		t.Run(c.Name, func(t *testing.T) {
+			var returned atomic.Bool
+			var after atomic.Int64
+			id := func(v int) int {
+				if returned.Load() {
+					after.Add(1)
+				}
+				return v
+			}
+			check := func(what string, call func()) {
+				t.Helper()
+				returned.Store(false)
+				after.Store(0)
+				others := goleak.IgnoreCurrent()
+				call()
+				returned.Store(true)
+				goleak.VerifyNone(t, others)
+				if a := after.Load(); a > 0 {
+					t.Errorf("%s: %d calls of fn started after it returned", what, a)
+				}
+			}
+			if c.Map != nil {
+				check("Map", func() { c.Map(in, 4, id) })
+			}
+			if c.MapErr != nil {
+				check("MapErr", func() {
+					c.MapErr(context.Background(), in, 4, func(_ context.Context, v int) (int, error) {
+						if id(v) == failAt {
+							return 0, errors.New("fail")
+						}
+						return v, nil
+					})
+				})
+			}
+			if c.Pool != nil {
+				check("Pool", func() { c.Pool(n, 4, id) })
+			}
+			if c.Stream != nil {
+				check("Stream", func() { c.Stream(seq, 4, id, func(int) {}) })
 			}
 		})
 	}
