@@ -46,6 +46,7 @@ func TestSupport(t *testing.T) {
 		"conc-pool":  "",
 		"pond":       "",
 		"ants":       "Stream",
+		"rill":       "PoolRoundTrip",
 		"reference":  "",
 	}
 	if len(bench.Contenders) != len(want) {

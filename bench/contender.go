@@ -52,6 +52,7 @@ var Contenders = []*Contender{
 	concPool,
 	pondC,
 	antsC,
+	rillC,
 	reference,
 }
 

@@ -17,7 +17,11 @@
 // as short as each library allows: a contender never adds a check or a
 // shortcut that the library itself does not make natural. In particular no
 // contender's glue checks ctx before calling fn in the first-error workload,
-// so its late-calls metric shows what the library itself stops.
+// so its late-calls metric shows what the library itself stops. And every
+// contender returns only once its work is over: where a library returns
+// early and leaves its goroutines to finish in the background (rill, at an
+// error), the glue waits for them, so that no operation's leftovers take the
+// CPU of the next one.
 //
 // # Sizes
 //

@@ -80,7 +80,7 @@ func TestRunRejects(t *testing.T) {
 		args []string
 	}{
 		{"unknown workload", []string{"-workloads", "Nope"}},
-		{"unknown contender", []string{"-contenders", "rill"}},
+		{"unknown contender", []string{"-contenders", "tunny"}},
 		{"zero cpu", []string{"-cpu", "0"}},
 		{"no runs", []string{"-runs", "0"}},
 		{"bad benchtime", []string{"-benchtime", "soon"}},
