@@ -3,7 +3,9 @@ package mapx
 import (
 	"context"
 	"iter"
+	"runtime"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/fanout-go/fanout/errgroupx"
@@ -92,7 +94,8 @@ type stream[T, R any] struct {
 	tail    int // the batch being filled; head <= tail < head+len(ring)
 	size    int // the length at which the batch being filled is sent
 	began   time.Time
-	failed  bool // the group's ctx ended: the sequence must end with an error
+	failed  bool        // the group's ctx ended: the sequence must end with an error
+	waiting atomic.Bool // the reader is blocked in pop; read by the workers
 	closed  bool
 }
 
@@ -192,6 +195,11 @@ func (s *stream[T, R]) tryPop(yield func(R, error) bool) (ok, popped bool) {
 // pop waits for the oldest batch and yields its results. It reports false
 // when the range must stop.
 func (s *stream[T, R]) pop(yield func(R, error) bool) bool {
+	if ok, popped := s.tryPop(yield); !ok || popped {
+		return ok
+	}
+	s.waiting.Store(true)
+	defer s.waiting.Store(false)
 	select {
 	case <-s.ring[s.head%len(s.ring)].done:
 		return s.emit(yield)
@@ -252,8 +260,18 @@ func (s *stream[T, R]) serve() error {
 			}
 			b.results[i] = r
 		}
-		b.took = time.Since(start)
-		b.done <- struct{}{}
+		took := time.Since(start)
+		b.took = took
+		b.done <- struct{}{} // b is the reader's again from here on
+		if s.waiting.Load() && took > targetChunk/2 {
+			// The reader, blocked on a batch, was just made ready to run on
+			// this P, but would wait there behind this worker's next batch
+			// while the other Ps are busy too: the workers would run the ring
+			// dry before the reader refills it. Give it the P now. Batches of
+			// fast calls are over before that matters, and a yield per batch
+			// would cost more than they do.
+			runtime.Gosched()
+		}
 	}
 	return nil
 }
