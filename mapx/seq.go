@@ -96,7 +96,10 @@ type stream[T, R any] struct {
 	began   time.Time
 	failed  bool        // the group's ctx ended: the sequence must end with an error
 	waiting atomic.Bool // the reader is blocked in pop; read by the workers
-	closed  bool
+	// callFailed is set by a worker the moment fn returns an error, before
+	// the group cancels ctx, so that the other workers start no call after it.
+	callFailed atomic.Bool
+	closed     bool
 }
 
 func newStream[T, R any](ctx context.Context, limit int, fn func(context.Context, T) (R, error)) *stream[T, R] {
@@ -214,7 +217,7 @@ func (s *stream[T, R]) pop(yield func(R, error) bool) bool {
 // it, and frees its slot. It reports false when the range must stop.
 func (s *stream[T, R]) emit(yield func(R, error) bool) bool {
 	b := s.ring[s.head%len(s.ring)]
-	if s.ctx.Err() != nil {
+	if s.callFailed.Load() || s.ctx.Err() != nil {
 		// The worker may have skipped elements of this batch.
 		s.failed = true
 		return false
@@ -251,11 +254,12 @@ func (s *stream[T, R]) serve() error {
 		start := time.Now()
 		b.results = slices.Grow(b.results[:0], len(b.items))[:len(b.items)]
 		for i, v := range b.items {
-			if s.ctx.Err() != nil {
-				break // no new call once the group's ctx ended; emit sees it
+			if s.callFailed.Load() || s.ctx.Err() != nil {
+				break // no new call after a failure; emit sees it
 			}
 			r, err := s.fn(s.ctx, v)
 			if err != nil {
+				s.callFailed.Store(true)
 				return err
 			}
 			b.results[i] = r
