@@ -40,6 +40,10 @@ func Map[T, R any](ctx context.Context, in []T, limit int,
 	claims := newClaimer(len(in), workers)
 	g, gctx := errgroupx.WithContext(ctx)
 	var stopped atomic.Bool // a worker left elements undone because gctx ended
+	// failed is set by the worker whose call failed, the moment fn returns:
+	// the group cancels gctx only after the worker has unwound, a few hundred
+	// nanoseconds in which the other workers could start dozens of tiny calls.
+	var failed atomic.Bool
 	work := func() error {
 		w := claims.cursor()
 		for {
@@ -48,14 +52,19 @@ func Map[T, R any](ctx context.Context, in []T, limit int,
 				return nil
 			}
 			for i := lo; i < hi; i++ {
-				// Checked before every call, not every chunk: once gctx ends,
-				// no new call may start. It is one atomic load.
+				// Checked before every call, not every chunk: once a call
+				// failed or gctx ended, no new call may start. Each check is
+				// one atomic load.
+				if failed.Load() {
+					return nil
+				}
 				if gctx.Err() != nil {
 					stopped.Store(true)
 					return nil
 				}
 				r, err := fn(gctx, in[i])
 				if err != nil {
+					failed.Store(true)
 					return err
 				}
 				out[i] = r

@@ -3,7 +3,9 @@ package mapx
 import (
 	"context"
 	"iter"
+	"runtime"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/fanout-go/fanout/errgroupx"
@@ -92,8 +94,12 @@ type stream[T, R any] struct {
 	tail    int // the batch being filled; head <= tail < head+len(ring)
 	size    int // the length at which the batch being filled is sent
 	began   time.Time
-	failed  bool // the group's ctx ended: the sequence must end with an error
-	closed  bool
+	failed  bool        // the group's ctx ended: the sequence must end with an error
+	waiting atomic.Bool // the reader is blocked in pop; read by the workers
+	// callFailed is set by a worker the moment fn returns an error, before
+	// the group cancels ctx, so that the other workers start no call after it.
+	callFailed atomic.Bool
+	closed     bool
 }
 
 func newStream[T, R any](ctx context.Context, limit int, fn func(context.Context, T) (R, error)) *stream[T, R] {
@@ -192,6 +198,11 @@ func (s *stream[T, R]) tryPop(yield func(R, error) bool) (ok, popped bool) {
 // pop waits for the oldest batch and yields its results. It reports false
 // when the range must stop.
 func (s *stream[T, R]) pop(yield func(R, error) bool) bool {
+	if ok, popped := s.tryPop(yield); !ok || popped {
+		return ok
+	}
+	s.waiting.Store(true)
+	defer s.waiting.Store(false)
 	select {
 	case <-s.ring[s.head%len(s.ring)].done:
 		return s.emit(yield)
@@ -206,7 +217,7 @@ func (s *stream[T, R]) pop(yield func(R, error) bool) bool {
 // it, and frees its slot. It reports false when the range must stop.
 func (s *stream[T, R]) emit(yield func(R, error) bool) bool {
 	b := s.ring[s.head%len(s.ring)]
-	if s.ctx.Err() != nil {
+	if s.callFailed.Load() || s.ctx.Err() != nil {
 		// The worker may have skipped elements of this batch.
 		s.failed = true
 		return false
@@ -243,17 +254,28 @@ func (s *stream[T, R]) serve() error {
 		start := time.Now()
 		b.results = slices.Grow(b.results[:0], len(b.items))[:len(b.items)]
 		for i, v := range b.items {
-			if s.ctx.Err() != nil {
-				break // no new call once the group's ctx ended; emit sees it
+			if s.callFailed.Load() || s.ctx.Err() != nil {
+				break // no new call after a failure; emit sees it
 			}
 			r, err := s.fn(s.ctx, v)
 			if err != nil {
+				s.callFailed.Store(true)
 				return err
 			}
 			b.results[i] = r
 		}
-		b.took = time.Since(start)
-		b.done <- struct{}{}
+		took := time.Since(start)
+		b.took = took
+		b.done <- struct{}{} // b is the reader's again from here on
+		if s.waiting.Load() && took > targetChunk/2 {
+			// The reader, blocked on a batch, was just made ready to run on
+			// this P, but would wait there behind this worker's next batch
+			// while the other Ps are busy too: the workers would run the ring
+			// dry before the reader refills it. Give it the P now. Batches of
+			// fast calls are over before that matters, and a yield per batch
+			// would cost more than they do.
+			runtime.Gosched()
+		}
 	}
 	return nil
 }
