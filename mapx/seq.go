@@ -77,8 +77,10 @@ type batch[T, R any] struct {
 	done    chan struct{} // receives once per use, when the worker is through
 }
 
-// stream is one range over MapSeq's sequence. Its fields other than those of
-// the batches are used only by the goroutine that ranges.
+// stream is one range over MapSeq's sequence. The workers read the fields
+// set by newStream, share the two atomics, and touch a batch only between
+// receiving it on work and sending on its done; every other field belongs to
+// the goroutine that ranges.
 type stream[T, R any] struct {
 	parent context.Context
 	ctx    context.Context // the group's: ends at the first failure
@@ -86,6 +88,13 @@ type stream[T, R any] struct {
 	g      *errgroupx.Group
 	fn     func(context.Context, T) (R, error)
 
+	// Shared with the workers.
+	waiting atomic.Bool // the reader is blocked in pop
+	// callFailed is set by a worker the moment fn returns an error, before
+	// the group cancels ctx, so that the other workers start no call after it.
+	callFailed atomic.Bool
+
+	// The ranging goroutine's alone.
 	limit   int
 	workers int               // started so far, at most limit
 	work    chan *batch[T, R] // batches in input order, to the workers
@@ -94,12 +103,8 @@ type stream[T, R any] struct {
 	tail    int // the batch being filled; head <= tail < head+len(ring)
 	size    int // the length at which the batch being filled is sent
 	began   time.Time
-	failed  bool        // the group's ctx ended: the sequence must end with an error
-	waiting atomic.Bool // the reader is blocked in pop; read by the workers
-	// callFailed is set by a worker the moment fn returns an error, before
-	// the group cancels ctx, so that the other workers start no call after it.
-	callFailed atomic.Bool
-	closed     bool
+	failed  bool // the group's ctx ended: the sequence must end with an error
+	closed  bool
 }
 
 func newStream[T, R any](ctx context.Context, limit int, fn func(context.Context, T) (R, error)) *stream[T, R] {
