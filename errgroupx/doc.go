@@ -33,8 +33,9 @@
 //     program in a state that prevents the Wait call from being reached." Wait
 //     is the one place the caller is already blocked on the group's outcome,
 //     and the other goroutines of the group are told to stop by the canceled
-//     context. mapx and pool always reach Wait themselves. A program that
-//     never calls Wait loses the panic, as it loses every error.
+//     context. mapx always reaches Wait itself, and pool hands each panic
+//     to the task's Future instead. A program that never calls Wait loses
+//     the panic, as it loses every error.
 //
 // Without this, a panic in a task crashes the whole process from a goroutine
 // the caller never sees, with no chance for the caller's own recover, deferred
