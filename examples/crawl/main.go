@@ -1,15 +1,12 @@
-// Crawl visits the pages of a web site that lie within -depth links of its
-// home page, -limit fetches at once, each page once, and stops at the first
-// fatal error: a task (fetch a page) that spawns sub-tasks (fetch its links),
-// on an errgroupx.Group with a limit.
+// Crawl visits the pages of a web site within -depth links of its home page,
+// -limit fetches at once, each page once: a task (fetch a page) that spawns
+// sub-tasks (fetch its links), on an errgroupx.Group with a limit.
 //
 //	go run ./examples/crawl                    # a generated site of 1000 pages
 //	go run ./examples/crawl -depth 2 -url http://localhost:6060/
 //
-// By default it crawls a site served on the loopback (server.go). A link to a
-// missing page (404) is reported, not fatal; any other failure (a 500, a
-// refused connection, a timeout) stops the crawl. Exit status: 0 done, 1 a
-// fatal error, 130 interrupted.
+// A missing page (404) is reported; any other failure stops the crawl. Exit
+// status: 0 done, 1 a fatal error, 130 interrupted.
 package main
 
 import (
@@ -32,8 +29,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// After the first Ctrl-C, give the signal back: a second one kills at once.
-	context.AfterFunc(ctx, stop)
+	context.AfterFunc(ctx, stop) // a second Ctrl-C kills at once
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -53,16 +49,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer srv.Close()
 		*home = srv.URL + "/p/0"
 	}
-	homeURL, err := url.Parse(*home)
-	if err != nil {
-		fmt.Fprintln(stderr, "crawl:", err)
-		return 2
-	}
-	if homeURL.Path == "" {
-		homeURL.Path = "/" // as its links will name it
+	if u, err := url.Parse(*home); err == nil && u.Path == "" {
+		*home += "/" // as links to it will name it
 	}
 	start := time.Now()
-	c, err := crawl(ctx, homeURL, *maxDepth, max(*limit, 1))
+	c, err := crawl(ctx, *home, *maxDepth, max(*limit, 1))
 	switch {
 	case ctx.Err() != nil:
 		fmt.Fprintf(stdout, "interrupted after %d pages\n", len(c.links))
@@ -71,20 +62,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "crawl:", err)
 		return 1
 	}
-	perDepth := make([]int, *maxDepth+1)
-	for u, d := range c.depth {
-		if c.links[u] != nil { // not a missing page
-			perDepth[d]++
-		}
-	}
-	fmt.Fprintf(stdout, "%d pages in %v; at each depth: %v\n", len(c.depth)-len(c.broken),
-		time.Since(start).Round(time.Millisecond), perDepth)
+	fmt.Fprintf(stdout, "%d pages, %d missing, in %v\n", len(c.depth)-len(c.broken), len(c.broken),
+		time.Since(start).Round(time.Millisecond))
 	slices.Sort(c.broken)
-	for i, u := range c.broken {
-		if i == 10 {
-			fmt.Fprintf(stdout, "... and %d more missing\n", len(c.broken)-i)
-			break
-		}
+	for _, u := range c.broken {
 		fmt.Fprintln(stdout, "missing:", u)
 	}
 	return 0
@@ -92,7 +73,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 type crawler struct {
 	client   *http.Client
-	home     *url.URL
 	maxDepth int
 	g        *errgroupx.Group
 	ctx      context.Context // g's, canceled at the first fatal error
@@ -105,30 +85,28 @@ type crawler struct {
 
 // crawl visits the site of home and returns what it found, also when it
 // stopped early.
-func crawl(ctx context.Context, home *url.URL, maxDepth, limit int) (*crawler, error) {
+func crawl(ctx context.Context, home string, maxDepth, limit int) (*crawler, error) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = limit
 	defer transport.CloseIdleConnections()
 	g, gctx := errgroupx.WithContext(ctx)
 	g.SetLimit(limit)
 	c := &crawler{
-		client: &http.Client{Transport: transport, Timeout: 10 * time.Second},
-		home:   home, maxDepth: maxDepth, g: g, ctx: gctx,
+		client:   &http.Client{Transport: transport, Timeout: 10 * time.Second},
+		maxDepth: maxDepth, g: g, ctx: gctx,
 		depth: map[string]int{}, links: map[string][]string{},
 	}
-	g.Go(func() error { return c.visit(home.String(), 0) })
+	g.Go(func() error { return c.visit(home, 0) })
 	return c, g.Wait()
 }
 
-// visit records that page u was reached at depth d, and sees to it that u is
-// fetched once and its links followed from the shallowest depth u is
-// reached at. Tasks run in no particular order, so a page may be reached by
-// a long path first and by a shorter one later: then its links are followed
-// again, further, from the links kept, without fetching it again.
+// visit records that page u was reached at depth d, and fetches it if it is
+// new. Tasks run in no order, so a page may be reached by a long path first
+// and by a shorter one later: then its kept links are followed again, further.
 func (c *crawler) visit(u string, d int) error {
 	c.mu.Lock()
 	old, reached := c.depth[u]
-	if reached && old <= d {
+	if d > c.maxDepth || reached && old <= d {
 		c.mu.Unlock()
 		return nil
 	}
@@ -139,45 +117,35 @@ func (c *crawler) visit(u string, d int) error {
 	case fetched:
 		return c.follow(links, d)
 	case reached:
-		return nil // being fetched: fetch follows its links from the new depth
+		return nil // being fetched: its links will be followed from the new depth
 	case c.ctx.Err() != nil:
 		return c.ctx.Err() // the crawl failed or was interrupted: start nothing
 	}
-	fetch := func() error { return c.fetch(u) }
-	// Not g.Go, which waits while limit goroutines run: visit is called by
-	// those goroutines, and once every one of them waits to add a child,
-	// none will ever finish to make room. So: a new goroutine if there is
-	// room, and if not, this one, which holds a place in the limit already
-	// (it recurses no deeper than -depth). Also sound: a goroutine per page
-	// with a semaphore around the fetch alone; or mapx.Map over one depth
-	// at a time, which waits for the slowest page of each depth.
+	fetch := func() error {
+		links, err := c.get(u)
+		if err != nil {
+			return err
+		}
+		c.mu.Lock()
+		if links == nil {
+			c.broken = append(c.broken, u)
+		}
+		c.links[u] = links
+		d := c.depth[u] // less than d if a shorter path reached u meanwhile
+		c.mu.Unlock()
+		return c.follow(links, d)
+	}
+	// Not g.Go, which waits for room: when all limit tasks wait to add a
+	// child, none finishes to make room. So: a new task if there is room, or
+	// else this one, which holds a place already (and recurses no deeper than
+	// -depth).
 	if c.g.TryGo(fetch) {
 		return nil
 	}
 	return fetch()
 }
 
-// fetch gets page u and follows its links from u's depth at that moment;
-// a later, shallower visit of u follows them from its own.
-func (c *crawler) fetch(u string) error {
-	links, err := c.get(u)
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	if links == nil {
-		c.broken = append(c.broken, u)
-	}
-	c.links[u] = links
-	d := c.depth[u]
-	c.mu.Unlock()
-	return c.follow(links, d)
-}
-
 func (c *crawler) follow(links []string, d int) error {
-	if d == c.maxDepth {
-		return nil
-	}
 	for _, link := range links {
 		if err := c.visit(link, d+1); err != nil {
 			return err
@@ -190,8 +158,8 @@ func (c *crawler) follow(links []string, d int) error {
 // regular expression does for the generated site.
 var href = regexp.MustCompile(`href="([^"]*)"`)
 
-// get fetches page u and returns the links it holds to pages of the same
-// site, or nil, with no error, for a missing page.
+// get fetches page u and returns its links to pages of the same site, or
+// nil, with no error, for a missing page.
 func (c *crawler) get(u string) ([]string, error) {
 	req, err := http.NewRequestWithContext(c.ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -202,11 +170,10 @@ func (c *crawler) get(u string) ([]string, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	switch resp.StatusCode {
-	case http.StatusOK:
-	case http.StatusNotFound:
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
 		return nil, nil
-	default:
+	case resp.StatusCode != http.StatusOK:
 		return nil, fmt.Errorf("%s: %s", u, resp.Status)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -216,8 +183,8 @@ func (c *crawler) get(u string) ([]string, error) {
 	links := []string{} // not nil: the page exists
 	for _, m := range href.FindAllSubmatch(body, -1) {
 		link, err := resp.Request.URL.Parse(string(m[1])) // relative to the page
-		if err != nil || link.Host != c.home.Host || (link.Scheme != "http" && link.Scheme != "https") {
-			continue // elsewhere, or not a web page
+		if page := resp.Request.URL; err != nil || link.Host != page.Host || link.Scheme != page.Scheme {
+			continue // another site, or not a web page (mailto:)
 		}
 		link.Fragment = ""
 		links = append(links, link.String())
