@@ -5,8 +5,9 @@
 //	go run ./examples/crawl                    # a generated site of 1000 pages
 //	go run ./examples/crawl -depth 2 -url http://localhost:6060/
 //
-// A missing page (404) is reported; any other failure stops the crawl. Exit
-// status: 0 done, 1 a fatal error, 130 interrupted.
+// A missing page (404) is reported; any other failure stops the crawl. A
+// redirect counts as a link. Exit status: 0 done, 2 a fatal error or a bad
+// flag, 130 interrupted.
 package main
 
 import (
@@ -50,7 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		*home = srv.URL + "/p/0"
 	}
 	if u, err := url.Parse(*home); err == nil && u.Path == "" {
-		*home += "/" // as links to it will name it
+		u.Path = "/" // as links to it will name it
+		*home = u.String()
 	}
 	start := time.Now()
 	c, err := crawl(ctx, *home, *maxDepth, max(*limit, 1))
@@ -60,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 130
 	case err != nil:
 		fmt.Fprintln(stderr, "crawl:", err)
-		return 1
+		return 2
 	}
 	fmt.Fprintf(stdout, "%d pages, %d missing, in %v\n", len(c.depth)-len(c.broken), len(c.broken),
 		time.Since(start).Round(time.Millisecond))
@@ -71,11 +73,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// A crawler is one crawl's state, shared by its tasks.
 type crawler struct {
 	client   *http.Client
 	maxDepth int
 	g        *errgroupx.Group
-	ctx      context.Context // g's, canceled at the first fatal error
 
 	mu     sync.Mutex
 	depth  map[string]int      // the shallowest depth each page was reached at
@@ -89,21 +91,24 @@ func crawl(ctx context.Context, home string, maxDepth, limit int) (*crawler, err
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = limit
 	defer transport.CloseIdleConnections()
-	g, gctx := errgroupx.WithContext(ctx)
+	g, ctx := errgroupx.WithContext(ctx) // canceled at the first fatal error
 	g.SetLimit(limit)
 	c := &crawler{
-		client:   &http.Client{Transport: transport, Timeout: 10 * time.Second},
-		maxDepth: maxDepth, g: g, ctx: gctx,
+		client: &http.Client{Transport: transport, Timeout: 10 * time.Second,
+			// A redirect is not followed but read as a page with one link,
+			// so that every URL is fetched once and only on the site.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		maxDepth: maxDepth, g: g,
 		depth: map[string]int{}, links: map[string][]string{},
 	}
-	g.Go(func() error { return c.visit(home, 0) })
+	g.Go(func() error { return c.visit(ctx, home, 0) })
 	return c, g.Wait()
 }
 
 // visit records that page u was reached at depth d, and fetches it if it is
 // new. Tasks run in no order, so a page may be reached by a long path first
 // and by a shorter one later: then its kept links are followed again, further.
-func (c *crawler) visit(u string, d int) error {
+func (c *crawler) visit(ctx context.Context, u string, d int) error {
 	c.mu.Lock()
 	old, reached := c.depth[u]
 	if d > c.maxDepth || reached && old <= d {
@@ -115,14 +120,14 @@ func (c *crawler) visit(u string, d int) error {
 	c.mu.Unlock()
 	switch {
 	case fetched:
-		return c.follow(links, d)
+		return c.follow(ctx, links, d)
 	case reached:
 		return nil // being fetched: its links will be followed from the new depth
-	case c.ctx.Err() != nil:
-		return c.ctx.Err() // the crawl failed or was interrupted: start nothing
+	case ctx.Err() != nil:
+		return ctx.Err() // the crawl failed or was interrupted: start nothing
 	}
 	fetch := func() error {
-		links, err := c.get(u)
+		links, err := c.get(ctx, u)
 		if err != nil {
 			return err
 		}
@@ -133,7 +138,7 @@ func (c *crawler) visit(u string, d int) error {
 		c.links[u] = links
 		d := c.depth[u] // less than d if a shorter path reached u meanwhile
 		c.mu.Unlock()
-		return c.follow(links, d)
+		return c.follow(ctx, links, d)
 	}
 	// Not g.Go, which waits for room: when all limit tasks wait to add a
 	// child, none finishes to make room. So: a new task if there is room, or
@@ -145,9 +150,10 @@ func (c *crawler) visit(u string, d int) error {
 	return fetch()
 }
 
-func (c *crawler) follow(links []string, d int) error {
+// follow visits the links of a page at depth d.
+func (c *crawler) follow(ctx context.Context, links []string, d int) error {
 	for _, link := range links {
-		if err := c.visit(link, d+1); err != nil {
+		if err := c.visit(ctx, link, d+1); err != nil {
 			return err
 		}
 	}
@@ -160,8 +166,8 @@ var href = regexp.MustCompile(`href="([^"]*)"`)
 
 // get fetches page u and returns its links to pages of the same site, or
 // nil, with no error, for a missing page.
-func (c *crawler) get(u string) ([]string, error) {
-	req, err := http.NewRequestWithContext(c.ctx, http.MethodGet, u, nil)
+func (c *crawler) get(ctx context.Context, u string) ([]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -170,20 +176,27 @@ func (c *crawler) get(u string) ([]string, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	var refs []string
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, nil
+	case resp.StatusCode/100 == 3 && resp.Header.Get("Location") != "":
+		refs = []string{resp.Header.Get("Location")}
 	case resp.StatusCode != http.StatusOK:
 		return nil, fmt.Errorf("%s: %s", u, resp.Status)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", u, err)
+	default:
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20)) // the first MiB
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", u, err)
+		}
+		for _, m := range href.FindAllSubmatch(body, -1) {
+			refs = append(refs, string(m[1]))
+		}
 	}
 	links := []string{} // not nil: the page exists
-	for _, m := range href.FindAllSubmatch(body, -1) {
-		link, err := resp.Request.URL.Parse(string(m[1])) // relative to the page
-		if page := resp.Request.URL; err != nil || link.Host != page.Host || link.Scheme != page.Scheme {
+	for _, ref := range refs {
+		link, err := req.URL.Parse(ref) // relative to the page
+		if err != nil || link.Host != req.URL.Host || link.Scheme != req.URL.Scheme {
 			continue // another site, or not a web page (mailto:)
 		}
 		link.Fragment = ""

@@ -139,7 +139,42 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// A page that fails with a 500 stops the crawl, with exit status 1.
+// A redirect is a link: its target is fetched once however many paths lead
+// to it, and a redirect to another site is not followed. A home URL without
+// a path is the page that links to "/" name.
+func TestRedirect(t *testing.T) {
+	mux := http.NewServeMux()
+	page := func(links ...string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			for _, link := range links {
+				fmt.Fprintf(w, "<a href=\"%s\">x</a>\n", link)
+			}
+		}
+	}
+	mux.Handle("GET /{$}", page("/a", "/b/", "/away"))
+	mux.Handle("GET /a", http.RedirectHandler("/b/", http.StatusMovedPermanently))
+	mux.Handle("GET /b/", page("/", "/a"))
+	mux.Handle("GET /away", http.RedirectHandler("http://elsewhere.invalid/", http.StatusFound))
+	site := &counting{Handler: mux, hits: map[string]int{}}
+	srv := httptest.NewServer(site)
+	defer srv.Close()
+
+	var stdout, stderr strings.Builder
+	if code := run(t.Context(), []string{"-url", srv.URL}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit status %d; stderr:\n%s", code, &stderr)
+	}
+	if want := "4 pages, 0 missing, in "; !strings.HasPrefix(stdout.String(), want) {
+		t.Errorf("output %q, want it to begin %q", &stdout, want)
+	}
+	want := map[string]int{"/": 1, "/a": 1, "/b/": 1, "/away": 1}
+	site.mu.Lock()
+	defer site.mu.Unlock()
+	if diff := cmp.Diff(want, site.hits); diff != "" {
+		t.Errorf("requests for each path (-want +got):\n%s", diff)
+	}
+}
+
+// A page that fails with a 500 stops the crawl, with exit status 2.
 func TestFatalError(t *testing.T) {
 	site := siteHandler(1000)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -151,8 +186,8 @@ func TestFatalError(t *testing.T) {
 	}))
 	defer srv.Close()
 	var stdout, stderr strings.Builder
-	if code := run(t.Context(), []string{"-url", srv.URL + "/p/0"}, &stdout, &stderr); code != 1 {
-		t.Fatalf("exit status %d, want 1; stdout:\n%s", code, &stdout)
+	if code := run(t.Context(), []string{"-url", srv.URL + "/p/0"}, &stdout, &stderr); code != 2 {
+		t.Fatalf("exit status %d, want 2; stdout:\n%s", code, &stdout)
 	}
 	if want := "crawl: " + srv.URL + "/p/40: 500 Internal Server Error\n"; stderr.String() != want {
 		t.Errorf("stderr %q, want %q", &stderr, want)

@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fatal := func(err error) int { fmt.Fprintln(stderr, "download:", err); return 2 }
 	var urls []string
 	if *urlsFile == "" {
-		srv := newServer(*n, 20*time.Millisecond, 10**timeout)
+		srv := newServer(*n, 20*time.Millisecond, 10*(*timeout))
 		defer srv.Close()
 		urls = srv.urls
 	} else if data, err := os.ReadFile(*urlsFile); err != nil {
@@ -77,28 +77,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			float64(d)/time.Since(start).Seconds())
 	}
 	// On a terminal, each finished document rewrites a status line, at most
-	// every 100 ms. Elsewhere (a file, a pipe) only the summary is printed.
-	var tty bool
+	// every 100 ms: "\r" goes back to the start of the line, "\033[K" erases
+	// it. Elsewhere (a file, a pipe) only the summary is printed.
+	var erase string
 	if f, ok := stdout.(*os.File); ok {
-		info, err := f.Stat()
-		tty = err == nil && info.Mode()&os.ModeCharDevice != 0
+		if info, err := f.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+			erase = "\r\033[K"
+		}
 	}
 	var mu sync.Mutex
 	var shown time.Time
 	show := func() {
 		mu.Lock()
 		defer mu.Unlock()
-		if tty && time.Since(shown) > 100*time.Millisecond {
+		if erase != "" && time.Since(shown) > 100*time.Millisecond {
 			shown = time.Now()
-			fmt.Fprint(stdout, "\r", status())
+			fmt.Fprint(stdout, erase, status())
 		}
 	}
 
 	// fetch gets document i and saves it under its place in the input (two
 	// URLs may end in the same name). Map stops at the first error, so a
 	// document's failure is its result, not an error: a dead link must not
-	// stop the other 1999. The error is for what stops the run: Ctrl-C, a
-	// full disk.
+	// stop the others. The error is for what stops the run: Ctrl-C, a full
+	// disk.
 	fetch := func(ctx context.Context, i int) (failure, stop error) {
 		body, failure := get(ctx, client, urls[i])
 		switch {
@@ -120,10 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		places[i] = i
 	}
 	failures, err := mapx.Map(ctx, places, *limit, fetch)
-	if tty {
-		fmt.Fprint(stdout, "\r\033[K") // erase the status line
-	}
-	fmt.Fprintln(stdout, status())
+	fmt.Fprintln(stdout, erase+status())
 	switch {
 	case err != nil && ctx.Err() != nil:
 		fmt.Fprintln(stdout, "interrupted")
@@ -149,7 +148,7 @@ func get(ctx context.Context, client *http.Client, url string) ([]byte, error) {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, errors.Unwrap(err) // a *url.Error, which repeats the URL
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -164,9 +163,12 @@ func get(ctx context.Context, client *http.Client, url string) ([]byte, error) {
 // whole, so that a failure or Ctrl-C leaves no partial file behind.
 func save(dir, name string, data []byte) error {
 	tmp := filepath.Join(dir, name+".part")
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		os.Remove(tmp)
-		return err
+	err := os.WriteFile(tmp, data, 0o644)
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, name))
 	}
-	return os.Rename(tmp, filepath.Join(dir, name))
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
 }

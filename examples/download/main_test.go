@@ -100,8 +100,8 @@ func TestInterrupt(t *testing.T) {
 			w.Write([]byte(body))
 			return
 		}
-		// The rest send half a body, so that the downloader has partial
-		// files open, and wait. The tenth of them presses Ctrl-C.
+		// The rest send half a body and wait, so that Ctrl-C comes in the
+		// middle of their downloads. The tenth of them presses it.
 		w.Write([]byte(body[:len(body)/2]))
 		http.NewResponseController(w).Flush()
 		if stalled.Add(1) == 10 {
@@ -166,6 +166,33 @@ func TestDiskFailure(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "download: ") || !strings.Contains(stderr.String(), "no such file") {
 		t.Errorf("stderr %q, want the disk's error", &stderr)
+	}
+}
+
+// A document whose file cannot take its name stops the run with exit
+// status 2 and leaves no partial file behind.
+func TestRenameFailure(t *testing.T) {
+	srv := newServer(5, 0, 0)
+	defer srv.Close()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "urls.txt")
+	if err := os.WriteFile(file, []byte(strings.Join(srv.urls, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	// A directory where document 3's file should go: the rename fails.
+	if err := os.MkdirAll(filepath.Join(out, "000003", "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	if code := run(t.Context(), []string{"-urls", file, "-out", out, "-limit", "1"}, &stdout, &stderr); code != 2 {
+		t.Fatalf("exit status %d, want 2; stdout:\n%s", code, &stdout)
+	}
+	if !strings.Contains(stderr.String(), "000003") {
+		t.Errorf("stderr %q, want the rename's error", &stderr)
+	}
+	if got, want := fmt.Sprint(readDir(t, out)), "[000000 000001 000002 000003]"; got != want {
+		t.Errorf("files %s, want %s", got, want)
 	}
 }
 

@@ -18,7 +18,7 @@ type fault int
 const (
 	healthy     fault = iota
 	serverError       // 500 Internal Server Error
-	reset             // the connection is reset before any response
+	reset             // the connection is reset in the middle of the body
 	stall             // half the body, then nothing until the client gives up
 )
 
@@ -71,6 +71,10 @@ func newServer(n int, maxDelay, stallFor time.Duration) *server {
 		case serverError:
 			w.WriteHeader(http.StatusInternalServerError)
 		case reset:
+			// Half the body, then RST. (A reset before any response would be
+			// retried: Go's transport retries a GET that fails so early.)
+			w.Write([]byte(body[:len(body)/2]))
+			http.NewResponseController(w).Flush()
 			conn, _, err := http.NewResponseController(w).Hijack()
 			if err == nil {
 				conn.(*net.TCPConn).SetLinger(0) // close with RST, not FIN
