@@ -138,6 +138,19 @@ func TestPanicNil(t *testing.T) {
 	}
 }
 
+// Under GODEBUG=panicnil=1, panic(nil) is recovered as nil. It is still a
+// panic, not a Goexit, and still reaches Wait: the goroutine went on after
+// the recover, which a Goexit never does.
+func TestPanicNilUnderGODEBUG(t *testing.T) {
+	t.Setenv("GODEBUG", "panicnil=1") // read again by the runtime when set
+	var g errgroupx.Group
+	g.Go(panicker(nil))
+	pe, err := waitPanic(t, g.Wait)
+	if pe == nil || pe.Value != nil || len(pe.Stack) == 0 {
+		t.Fatalf("Wait() = %v, panicked with %#v; want a PanicError with a nil Value and a stack", err, pe)
+	}
+}
+
 func TestGoexitIsAnError(t *testing.T) {
 	g, ctx := errgroupx.WithContext(context.Background())
 	g.Go(func() error {

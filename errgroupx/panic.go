@@ -44,15 +44,9 @@ func (e *PanicError) Unwrap() error {
 // Recover is for code that runs tasks on goroutines of its own, such as a
 // worker pool, and needs the same treatment of panics and Goexit as a Group.
 func Recover(f func() error, onGoexit func(error)) (err error) {
-	normal := false
+	normal, recovered := false, false
 	defer func() {
-		if normal {
-			return
-		}
-		if v := recover(); v != nil {
-			// debug.Stack runs on the panicking goroutine before its frames
-			// unwind, so the stack shows where the panic happened.
-			err = &PanicError{Value: v, Stack: debug.Stack()}
+		if normal || recovered {
 			return
 		}
 		// Neither a return nor a panic: f called runtime.Goexit, which goes
@@ -62,7 +56,21 @@ func Recover(f func() error, onGoexit func(error)) (err error) {
 			onGoexit(err)
 		}
 	}()
-	err = f()
-	normal = true
+	func() {
+		defer func() {
+			if !normal {
+				// A panic, or Goexit, which recover does not stop. debug.Stack
+				// runs on the panicking goroutine before its frames unwind, so
+				// the stack shows where the panic happened.
+				err = &PanicError{Value: recover(), Stack: debug.Stack()}
+			}
+		}()
+		err = f()
+		normal = true
+	}()
+	// Reached after a return or a recovered panic, never after Goexit. Testing
+	// recover's value for nil would not tell them apart: with
+	// GODEBUG=panicnil=1, panic(nil) is recovered as nil.
+	recovered = !normal
 	return err
 }

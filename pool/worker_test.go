@@ -125,6 +125,24 @@ func TestPanic(t *testing.T) {
 	checkStats(t, p, pool.Stats{Submitted: 3, Completed: 3, Failed: 2})
 }
 
+// TestPanicNilUnderGODEBUG checks that with GODEBUG=panicnil=1, under which
+// panic(nil) is recovered as nil, the panic still fails its task once and the
+// worker goes on serving.
+func TestPanicNilUnderGODEBUG(t *testing.T) {
+	t.Setenv("GODEBUG", "panicnil=1") // read again by the runtime when set
+	p := pool.New(context.Background(), 1)
+	defer p.Close()
+	_, err := pool.Submit(p, func(context.Context) (int, error) { panic(nil) }).Wait()
+	var pe *errgroupx.PanicError
+	if !errors.As(err, &pe) || pe.Value != nil {
+		t.Fatalf("Future.Wait: got %v, want a *errgroupx.PanicError of nil", err)
+	}
+	if v, err := pool.Submit(p, returns(7)).Wait(); v != 7 || err != nil {
+		t.Errorf("task after the panic: got %d, %v; want 7, nil", v, err)
+	}
+	checkStats(t, p, pool.Stats{Submitted: 2, Completed: 2, Failed: 1})
+}
+
 // TestGoexit checks that a task calling runtime.Goexit fails with ErrGoexit,
 // its worker is replaced, and the tasks queued behind it still run.
 func TestGoexit(t *testing.T) {
