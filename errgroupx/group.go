@@ -37,8 +37,9 @@ func WithContext(ctx context.Context) (*Group, context.Context) {
 }
 
 // SetLimit limits the number of goroutines of the group that run at once to n.
-// A negative n means no limit; zero lets no goroutine start. SetLimit panics if
-// it is called while goroutines of the group are running.
+// A negative n means no limit; zero lets no goroutine start. The limit must
+// not be changed while goroutines of the group are running: SetLimit panics
+// if n >= 0 and goroutines started under a limit are running.
 func (g *Group) SetLimit(n int) {
 	g.eg.SetLimit(n)
 }

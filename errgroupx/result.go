@@ -9,9 +9,9 @@ import (
 // error. Wait returns the values in the order the functions were added.
 //
 // The zero ResultGroup is ready to use: it has no limit and cancels no
-// context. It is safe for concurrent use, must not be copied after first use
-// and must not be reused once Wait has returned. Each Go keeps one slot for its
-// value until Wait.
+// context. It is safe for concurrent use, must not be copied after first use,
+// and must be given no more functions once Wait has returned. Each Go keeps
+// one slot for its value for the life of the group.
 type ResultGroup[T any] struct {
 	g Group
 
@@ -68,17 +68,20 @@ func (g *ResultGroup[T]) TryGo(f func() (T, error)) bool {
 // Wait blocks until every function has returned, then returns their values
 // in the order Go and TryGo added them. If a function failed, Wait returns nil
 // and the first error, as [Group.Wait] does; if one panicked, Wait panics.
+// Wait may be called more than once, also at once from several goroutines:
+// each call returns the same values in a slice of its own.
 func (g *ResultGroup[T]) Wait() ([]T, error) {
 	if err := g.g.Wait(); err != nil {
 		return nil, err
 	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	out := make([]T, 0, len(g.slots))
 	for _, s := range g.slots {
 		if !s.dropped {
 			out = append(out, s.v)
 		}
 	}
-	g.slots = nil
 	return out, nil
 }
 

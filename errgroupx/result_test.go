@@ -26,6 +26,44 @@ func TestResultGroupOrder(t *testing.T) {
 	}
 }
 
+// Wait may be called again, and by several goroutines at once: each gets
+// the same values, in a slice of its own.
+func TestResultGroupWaitTwiceAndConcurrently(t *testing.T) {
+	var g errgroupx.ResultGroup[int]
+	for i := range 4 {
+		g.Go(func() (int, error) { return i, nil })
+	}
+	want := []int{0, 1, 2, 3}
+	results := make(chan []int, 3)
+	for range 3 {
+		go func() {
+			got, err := g.Wait()
+			if err != nil {
+				t.Error(err)
+			}
+			results <- got
+		}()
+	}
+	var all [][]int
+	for range 3 {
+		all = append(all, <-results)
+	}
+	got, err := g.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all = append(all, got)
+	for i, got := range all {
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Wait %d (-want +got):\n%s", i, diff)
+		}
+	}
+	all[0][0] = 99 // a slice of its own: the others keep their values
+	if all[1][0] != 0 {
+		t.Errorf("two Waits share a slice")
+	}
+}
+
 func TestResultGroupError(t *testing.T) {
 	g, ctx := errgroupx.ResultGroupWithContext[string](context.Background())
 	errBad := errors.New("bad")
