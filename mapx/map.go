@@ -14,11 +14,11 @@ import (
 // fn's ctx derives from ctx and is canceled at the first error or panic of any
 // call, or when ctx ends; from then on no new call of fn starts. Map returns
 // only once every call it started has returned. It returns nil and the first
-// error in time that fn returned, or ctx's error if ctx ended before every
-// element was done. A ctx already done on entry is reported without calling
-// fn. A panic in fn is re-raised in Map's caller as a [*errgroupx.PanicError],
-// and outranks an error; a call of [runtime.Goexit] in fn is reported as
-// [errgroupx.ErrGoexit].
+// error in time that fn returned, or ctx's error if ctx ended first (also when
+// fn then returns an error of its own). A ctx already done on entry is
+// reported without calling fn. A panic in fn is re-raised in Map's caller as
+// a [*errgroupx.PanicError], and outranks an error; a call of [runtime.Goexit]
+// in fn is reported as [errgroupx.ErrGoexit].
 //
 // Map runs min(limit, len(in)) worker goroutines, not one per element, and
 // allocates the same amount whatever len(in) is, beyond the result slice.
@@ -40,36 +40,49 @@ func Map[T, R any](ctx context.Context, in []T, limit int,
 	claims := newClaimer(len(in), workers)
 	g, gctx := errgroupx.WithContext(ctx)
 	var stopped atomic.Bool // a worker left elements undone because gctx ended
-	// failed is set by the worker whose call failed, the moment fn returns:
-	// the group cancels gctx only after the worker has unwound, a few hundred
-	// nanoseconds in which the other workers could start dozens of tiny calls.
+	// failed is set by the worker whose call failed, the moment fn returns or
+	// panics: the group cancels gctx only after the worker has unwound (and,
+	// after a panic, taken the stack), time in which the other workers could
+	// start dozens of tiny calls.
 	var failed atomic.Bool
-	work := func() error {
+	work := func() (err error) {
+		returned := false
+		defer func() {
+			if !returned {
+				failed.Store(true) // fn panicked or called runtime.Goexit
+			}
+		}()
 		w := claims.cursor()
+	claiming:
 		for {
 			lo, hi := w.claim()
 			if lo == hi {
-				return nil
+				break
 			}
 			for i := lo; i < hi; i++ {
 				// Checked before every call, not every chunk: once a call
 				// failed or gctx ended, no new call may start. Each check is
 				// one atomic load.
 				if failed.Load() {
-					return nil
+					break claiming
 				}
 				if gctx.Err() != nil {
 					stopped.Store(true)
-					return nil
+					break claiming
 				}
-				r, err := fn(gctx, in[i])
-				if err != nil {
+				var r R
+				if r, err = fn(gctx, in[i]); err != nil {
 					failed.Store(true)
-					return err
+					break claiming
 				}
 				out[i] = r
 			}
 		}
+		returned = true
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err() // ctx ended first; fn only reported it
+		}
+		return err
 	}
 	for range workers {
 		g.Go(work)

@@ -3,6 +3,7 @@ package mapx
 import (
 	"context"
 	"iter"
+	"math"
 	"runtime"
 	"slices"
 	"sync/atomic"
@@ -11,8 +12,15 @@ import (
 	"github.com/fanout-go/fanout/errgroupx"
 )
 
-// maxBatch bounds the elements of in that MapSeq hands to a worker at once.
-const maxBatch = 256
+const (
+	// maxBatch bounds the elements of in that MapSeq hands to a worker at once.
+	maxBatch = 256
+	// minRing is the length the ring of batches starts at; it doubles, up to
+	// 2·limit, as more batches are in flight at once.
+	minRing = 64
+	// maxQueued bounds the batches sent and not yet taken by a worker.
+	maxQueued = 4096
+)
 
 // MapSeq returns a sequence of fn's results for the elements of in, in input
 // order, computed at most limit calls at once. limit <= 0 means
@@ -23,20 +31,24 @@ const maxBatch = 256
 // of at most 256 elements each, with their results, are held at any time,
 // whatever in's length (an endless in works). Batches start at one element and
 // grow only while fn and in are fast, so slow calls are handed out one at a
-// time. Because one goroutine both reads and yields, a result is yielded when
-// that goroutine gets control back from in: while in blocks waiting for its
-// next element, finished results wait with it. In exchange, no goroutine is
-// ever left inside in, and breaking out never waits for in.
+// time. The batches and the workers are allocated as the calls in flight need
+// them: a limit far above that, such as math.MaxInt, costs nothing up front
+// (but lets the reading run as far ahead of a slow call as in allows). Because
+// one goroutine both reads and yields, a result is yielded when that goroutine
+// gets control back from in: while in blocks waiting for its next element,
+// finished results wait with it. In exchange, no goroutine is ever left inside
+// in, and breaking out never waits for in.
 //
 // fn's ctx derives from ctx and is canceled at the first error or panic of any
 // call, or when ctx ends; from then on no new call starts. On failure the
 // sequence ends with (zero, err), err being the first error in time that fn
-// returned, or ctx's error; the results before it are a prefix, in input order,
-// of the successful results. A ctx done on entry yields (zero, ctx's error)
-// alone. Breaking out of the loop cancels the calls in flight and waits for
-// them before the loop statement ends. A panic in fn is re-raised in the
-// goroutine that ranges over the sequence as a [*errgroupx.PanicError]; a call
-// of [runtime.Goexit] in fn ends the sequence with [errgroupx.ErrGoexit].
+// returned, or ctx's error if ctx ended first; the results before it are a
+// prefix, in input order, of the successful results. A ctx done on entry
+// yields (zero, ctx's error) alone. Breaking out of the loop cancels the calls
+// in flight and waits for them before the loop statement ends. A panic in fn
+// is re-raised in the goroutine that ranges over the sequence as a
+// [*errgroupx.PanicError]; a call of [runtime.Goexit] in fn ends the sequence
+// with [errgroupx.ErrGoexit].
 //
 // The sequence may be ranged over more than once if in may: each range reads
 // in anew. A nil in is an empty sequence. MapSeq panics if fn is nil.
@@ -98,10 +110,11 @@ type stream[T, R any] struct {
 	limit   int
 	workers int               // started so far, at most limit
 	work    chan *batch[T, R] // batches in input order, to the workers
-	ring    []*batch[T, R]
-	head    int // the oldest batch sent and not yet yielded
-	tail    int // the batch being filled; head <= tail < head+len(ring)
-	size    int // the length at which the batch being filled is sent
+	ring    []*batch[T, R]    // grows up to maxRing
+	maxRing int               // 2·limit
+	head    int               // the oldest batch sent and not yet yielded
+	tail    int               // the batch being filled; head <= tail < head+len(ring)
+	size    int               // the length at which the batch being filled is sent
 	began   time.Time
 	failed  bool // the group's ctx ended: the sequence must end with an error
 	closed  bool
@@ -112,13 +125,18 @@ func newStream[T, R any](ctx context.Context, limit int, fn func(context.Context
 	// the calls in flight before waiting for them.
 	cctx, cancel := context.WithCancel(ctx)
 	g, gctx := errgroupx.WithContext(cctx)
-	window := 2 * limit
+	maxRing := math.MaxInt // for a limit of math.MaxInt/2 or more
+	if limit <= math.MaxInt/2 {
+		maxRing = 2 * limit
+	}
+	// The ring starts small and the queue is capped, so that a large limit
+	// costs nothing until calls in flight use it.
 	return &stream[T, R]{
 		parent: ctx, ctx: gctx, cancel: cancel, g: g, fn: fn,
-		limit: limit,
-		work:  make(chan *batch[T, R], window),
-		ring:  make([]*batch[T, R], window),
-		size:  1,
+		limit: limit, maxRing: maxRing,
+		work: make(chan *batch[T, R], min(maxRing, maxQueued)),
+		ring: make([]*batch[T, R], min(maxRing, minRing)),
+		size: 1,
 	}
 }
 
@@ -167,14 +185,16 @@ func (s *stream[T, R]) send(yield func(R, error) bool) bool {
 	// The next batch's fill time starts when send returns, so that the time
 	// the consumer spends on results does not count as the input's.
 	defer func() { s.began = time.Now() }()
-	if s.workers < s.limit {
-		s.workers++
-		s.g.Go(s.serve)
+	if !s.enqueue(b) {
+		return false
 	}
-	s.work <- b // never blocks: the channel holds a whole ring
 	s.tail++
 	// The next batch's slot must be free before the reader fills it.
 	for s.tail-s.head == len(s.ring) {
+		if len(s.ring) < s.maxRing {
+			s.grow()
+			break
+		}
 		if !s.pop(yield) {
 			return false
 		}
@@ -187,6 +207,49 @@ func (s *stream[T, R]) send(yield func(R, error) bool) bool {
 		}
 	}
 	return true
+}
+
+// enqueue sends b to the workers, and starts a worker when none was waiting
+// to take it. It reports false if the group failed while the queue was full.
+func (s *stream[T, R]) enqueue(b *batch[T, R]) bool {
+	select {
+	case s.work <- b:
+		// A send to a waiting worker hands b straight to it and leaves the
+		// channel empty; a batch still in the channel found every worker busy.
+		if len(s.work) > 0 {
+			s.spawn()
+		}
+		return true
+	default:
+	}
+	// maxQueued batches wait, which only a limit over maxQueued/2 allows.
+	// A new worker, if the limit allows one, takes one of them at once.
+	s.spawn()
+	select {
+	case s.work <- b:
+		return true
+	case <-s.ctx.Done():
+		s.failed = true
+		return false
+	}
+}
+
+// spawn starts a worker, unless limit of them run.
+func (s *stream[T, R]) spawn() {
+	if s.workers < s.limit {
+		s.workers++
+		s.g.Go(s.serve)
+	}
+}
+
+// grow doubles the ring, up to maxRing, keeping each batch in flight at the
+// place its index gives it in the longer ring.
+func (s *stream[T, R]) grow() {
+	ring := make([]*batch[T, R], min(2*len(s.ring), s.maxRing))
+	for i := s.head; i < s.tail; i++ {
+		ring[i%len(ring)] = s.ring[i%len(s.ring)]
+	}
+	s.ring = ring
 }
 
 // tryPop yields the oldest batch if it is done; it reports whether the range
@@ -255,6 +318,24 @@ func (s *stream[T, R]) adapt(b *batch[T, R]) {
 // serve is a worker: it computes the batches it is sent until the channel
 // closes, or until a call fails.
 func (s *stream[T, R]) serve() error {
+	returned := false
+	defer func() {
+		if !returned {
+			// fn panicked or called runtime.Goexit: stop the other workers
+			// now, not once the group has taken the stack.
+			s.callFailed.Store(true)
+		}
+	}()
+	err := s.compute()
+	returned = true
+	if err != nil && s.parent.Err() != nil {
+		return s.parent.Err() // ctx ended first; fn only reported it
+	}
+	return err
+}
+
+// compute is serve's loop.
+func (s *stream[T, R]) compute() error {
 	for b := range s.work {
 		start := time.Now()
 		b.results = slices.Grow(b.results[:0], len(b.items))[:len(b.items)]

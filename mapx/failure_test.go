@@ -1,0 +1,182 @@
+package mapx_test
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"math"
+	"runtime"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/fanout-go/fanout/mapx"
+)
+
+// mappers runs the same test on Map and on MapSeq, each as a function of a
+// slice that returns the results and the error.
+var mappers = []struct {
+	name string
+	run  func(ctx context.Context, in []int, limit int, fn func(context.Context, int) (int, error)) ([]int, error)
+}{
+	{"Map", mapx.Map[int, int]},
+	{"MapSeq", func(ctx context.Context, in []int, limit int, fn func(context.Context, int) (int, error)) ([]int, error) {
+		return collect(mapx.MapSeq(ctx, slices.Values(in), limit, fn))
+	}},
+}
+
+// deep calls f n frames down, so that a panic in f has a deep stack to take.
+func deep(n int, f func()) {
+	if n == 0 {
+		f()
+		return
+	}
+	deep(n-1, f)
+}
+
+// A panic stops the other workers as an error does, the moment fn panics,
+// not once the stack has been taken and the group has canceled fn's ctx:
+// taking a deep stack is time in which the other worker would start tens of
+// thousands of tiny calls (about 1,500 under the race detector), where
+// unwinding to the worker takes the time of about 900 (20). The count is of
+// calls started after the panicking call began to panic, the median of a few
+// tries.
+func TestPanicStopsOtherCallsAtOnce(t *testing.T) {
+	const tries, failAt, depth = 5, 20_000, 500
+	most := int64(5_000)
+	if raceEnabled {
+		most = 300
+	}
+	for _, m := range mappers {
+		t.Run(m.name, func(t *testing.T) {
+			var counts []int64
+			for range tries {
+				var panicking atomic.Bool
+				var after, calls atomic.Int64
+				pe := catchPanic(t, func() {
+					m.run(context.Background(), ints(200_000), 2, func(_ context.Context, v int) (int, error) {
+						if panicking.Load() {
+							after.Add(1)
+						}
+						if calls.Add(1) == failAt {
+							deep(depth, func() {
+								panicking.Store(true)
+								panic("boom")
+							})
+						}
+						return v, nil
+					})
+				})
+				if pe == nil || pe.Value != "boom" {
+					t.Fatalf("panicked with %v, want boom", pe)
+				}
+				counts = append(counts, after.Load())
+			}
+			slices.Sort(counts)
+			if median := counts[tries/2]; median > most {
+				t.Errorf("calls started after the panic: %v; want a median of at most %d", counts, most)
+			}
+		})
+	}
+}
+
+// When ctx ends first, its error is returned, even if the call that saw it
+// end returns an error of its own.
+func TestContextEndedFirstIsTheError(t *testing.T) {
+	for _, m := range mappers {
+		t.Run(m.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			_, err := m.run(ctx, ints(100), 4, func(ctx context.Context, v int) (int, error) {
+				if v == 10 {
+					cancel()
+					return 0, errors.New("fetch aborted")
+				}
+				return v, nil
+			})
+			if err != context.Canceled {
+				t.Fatalf("error %v, want %v", err, context.Canceled)
+			}
+		})
+	}
+}
+
+// A limit far beyond the input, math.MaxInt for "no bound", costs what a
+// small one does: nothing is sized by the limit in advance.
+func TestHugeLimitOnShortInput(t *testing.T) {
+	for _, m := range mappers {
+		for _, limit := range []int{math.MaxInt, math.MaxInt / 2, 1 << 40, 1 << 24} {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			got, err := m.run(context.Background(), ints(3), limit, double)
+			runtime.ReadMemStats(&after)
+			if err != nil || !slices.Equal(got, []int{0, 2, 4}) {
+				t.Errorf("%s limit %d: %v, %v; want [0 2 4]", m.name, limit, got, err)
+			}
+			if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+				t.Errorf("%s limit %d: allocated %d bytes for 3 elements", m.name, limit, n)
+			}
+		}
+	}
+}
+
+// MapSeq with a limit larger than its queue of batches still reaches that
+// many calls at once, however it sends the batches. Every call blocks until
+// limit of them have started.
+func TestMapSeqLimitBeyondQueue(t *testing.T) {
+	const n, limit = 12_000, 10_000
+	var g gauge
+	var started atomic.Int64
+	release := make(chan struct{})
+	in := func(yield func(int) bool) {
+		for i := range n {
+			if i == limit {
+				for started.Load() < limit {
+					runtime.Gosched() // the calls start on other goroutines
+				}
+				close(release)
+			}
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	seq := mapx.MapSeq(context.Background(), iter.Seq[int](in), limit, func(_ context.Context, v int) (int, error) {
+		g.enter()
+		defer g.leave()
+		started.Add(1)
+		<-release
+		return v, nil
+	})
+	got, err := collect(seq)
+	if err != nil || !slices.Equal(got, ints(n)) {
+		t.Fatalf("%d results, %v; want 0 to %d in order", len(got), err, n-1)
+	}
+	if p := g.peak.Load(); p != limit {
+		t.Errorf("peak %d calls at once, want %d", p, limit)
+	}
+}
+
+// A call that fails while limit calls run and the queue of batches behind
+// them is full ends the sequence with its error: the reader, waiting for
+// room in the queue, sees the failure.
+func TestMapSeqFailureWhileQueueFull(t *testing.T) {
+	const limit = 10_000
+	errBad := errors.New("bad")
+	var started atomic.Int64
+	seq := mapx.MapSeq(context.Background(), count(-1, nil), limit, func(ctx context.Context, v int) (int, error) {
+		started.Add(1)
+		if v == 0 {
+			for started.Load() < limit {
+				runtime.Gosched() // the other calls start on other goroutines
+			}
+			return 0, errBad
+		}
+		<-ctx.Done()
+		return 0, ctx.Err()
+	})
+	got, err := collect(seq)
+	if len(got) != 0 || err != errBad {
+		t.Fatalf("%d results, %v; want none and %v", len(got), err, errBad)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build race
+
+package mapx_test
+
+const raceEnabled = true
