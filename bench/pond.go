@@ -50,12 +50,14 @@ var pondC = &Contender{
 		return out
 	},
 	// Stream: pond has no ordered stream. The nearest is its futures in a
-	// window of 2×limit, waited on oldest first: the window keeps every
-	// worker busy while the oldest result is emitted, and bounds memory.
+	// window of 32×limit, waited on oldest first: the window keeps every
+	// worker busy while the oldest result is emitted, and bounds memory. It
+	// holds as many items as MapSeq holds at its peak (64 at limit 2), so
+	// that neither gets more read-ahead than the other.
 	Stream: func(in iter.Seq[int], limit int, fn func(int) int, emit func(int)) {
 		p := pond.NewResultPool[int](limit)
 		defer p.StopAndWait()
-		window := make([]pond.ResultTask[int], 2*limit) // a ring, oldest at head
+		window := make([]pond.ResultTask[int], 32*limit) // a ring, oldest at head
 		head, n := 0, 0
 		pop := func() {
 			r, _ := window[head].Wait()

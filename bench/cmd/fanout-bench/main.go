@@ -16,8 +16,8 @@
 //	                  scaling with cores (default: GOMAXPROCS)
 //	-benchtime d      time each run aims for, as go test's -benchtime (default 300ms)
 //	-json             print JSON instead of the table
-//	-chart files      charts to draw, comma-separated, .png or .svg (default
-//	                  results.png; "" for none)
+//	-chart files      charts to draw, comma-separated, .png or .svg (default:
+//	                  none; the committed chart is -chart results.png)
 //
 // A progress line goes to stderr while it runs. Every case runs through
 // bench.Case.Bench, the function go test -bench runs, so the two agree.
@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -56,9 +57,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		cpu        = fs.String("cpu", strconv.Itoa(runtime.GOMAXPROCS(0)), "GOMAXPROCS values, comma-separated")
 		benchtime  = fs.String("benchtime", "300ms", "time each run aims for, as go test's -benchtime")
 		asJSON     = fs.Bool("json", false, "print JSON instead of the table")
-		chart      = fs.String("chart", "results.png", "charts to draw, comma-separated, .png or .svg")
+		chart      = fs.String("chart", "", "charts to draw, comma-separated, .png or .svg")
 	)
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); err == flag.ErrHelp {
+		return nil // the usage is printed
+	} else if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -79,10 +82,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *runs < 1 {
 		return fmt.Errorf("-runs %d: need at least 1", *runs)
 	}
+	var charts []string
+	for _, path := range strings.Split(*chart, ",") {
+		if path = strings.TrimSpace(path); path != "" {
+			// Checked now, not after minutes of measuring.
+			if ext := filepath.Ext(path); ext != ".png" && ext != ".svg" {
+				return fmt.Errorf("-chart %s: want a .png or .svg file", path)
+			}
+			charts = append(charts, path)
+		}
+	}
 	// testing.Benchmark reads go test's flags; only -test.benchtime matters.
 	testing.Init()
 	if err := flag.Set("test.benchtime", *benchtime); err != nil {
-		return fmt.Errorf("-benchtime: %v", err)
+		return fmt.Errorf("-benchtime %s: %v", *benchtime, err)
 	}
 
 	m := &measurer{runs: *runs, out: stderr, terminal: isTerminal(stderr)}
@@ -100,10 +113,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	} else {
 		rep.writeMarkdown(stdout)
 	}
-	for _, path := range strings.Split(*chart, ",") {
-		if path = strings.TrimSpace(path); path == "" {
-			continue
-		}
+	for _, path := range charts {
 		if err := drawChart(path, rep); err != nil {
 			return err
 		}

@@ -96,6 +96,29 @@ func TestRunRejects(t *testing.T) {
 	}
 }
 
+// A chart file of another format is refused before anything is measured.
+func TestRunRejectsChartFormatFirst(t *testing.T) {
+	var out bytes.Buffer
+	err := run([]string{"-workloads", "TinyMap", "-runs", "1", "-chart", "out.txt"}, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "out.txt") {
+		t.Fatalf("run() = %v, want an error naming out.txt", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("output before the error: %q", &out)
+	}
+}
+
+// -h prints the usage and is not an error.
+func TestRunHelp(t *testing.T) {
+	var out bytes.Buffer
+	if err := run([]string{"-h"}, &out, &out); err != nil {
+		t.Fatalf("run(-h) = %v", err)
+	}
+	if !strings.Contains(out.String(), "-chart") {
+		t.Errorf("usage %q does not list -chart", &out)
+	}
+}
+
 func TestFormat(t *testing.T) {
 	tests := []struct {
 		got, want string

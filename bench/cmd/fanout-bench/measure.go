@@ -28,7 +28,7 @@ type Result struct {
 	Bytes     float64 `json:"bytes_per_op,omitempty"`
 	// Metric and Value are the workload's own metric, such as x-ideal.
 	Metric string  `json:"metric,omitempty"`
-	Value  float64 `json:"value,omitempty"`
+	Value  float64 `json:"value"` // 0 is a value: no late calls
 	// VsReference and VsFanout are NsPerItem over the reference's and
 	// fanout's, or 0 where either is missing.
 	VsReference float64 `json:"vs_reference,omitempty"`
@@ -96,8 +96,10 @@ func (m *measurer) measureCase(cpu int, c bench.Case) (Result, error) {
 		if b.N == 0 {
 			// Bench failed, and testing.Benchmark keeps no message: Check
 			// says what was wrong.
-			err := c.Check(bench.Size(c.Workload.Items))
-			return r, fmt.Errorf("cpu=%d %s failed: %v", cpu, c.Name(), err)
+			if err := c.Check(bench.Size(c.Workload.Items)); err != nil {
+				return r, fmt.Errorf("cpu=%d %s failed: %v", cpu, c.Name(), err)
+			}
+			return r, fmt.Errorf("cpu=%d %s failed, but its output was right when run again", cpu, c.Name())
 		}
 		nsOp = append(nsOp, float64(b.T.Nanoseconds())/float64(b.N))
 		allocs = append(allocs, float64(b.MemAllocs)/float64(b.N))
