@@ -49,6 +49,7 @@ type Pool struct {
 	drained sync.Cond // Wait and Close waiting for no task queued or running
 	queue   ring[task]
 	waiting ring[*waiter] // submitters blocked on the full queue, oldest first
+	gaveUp  int           // waiters in waiting whose submitter gave up
 	idle    []*worker     // parked workers, each waiting for one task on its wake
 
 	// spare recycles waiters, so that blocking costs no allocation. It is
@@ -95,7 +96,7 @@ func New(ctx context.Context, workers int, opts ...Option) *Pool {
 		o(&c)
 	}
 	if c.queue < 0 {
-		panic(fmt.Sprintf("pool: negative queue size %d", c.queue))
+		panic(fmt.Sprintf("pool: New called with QueueSize(%d)", c.queue))
 	}
 	p := &Pool{ctx: ctx, done: ctx.Done(), size: c.queue, endDone: make(chan struct{})}
 	p.tctx = context.WithValue(ctx, poolKey{}, p)

@@ -19,7 +19,7 @@ func TestNewPanics(t *testing.T) {
 		{"nil ctx", "pool: New called with nil Context", func() {
 			pool.New(nil, 1) //nolint:staticcheck // the point of the test
 		}},
-		{"negative queue size", "pool: negative queue size -1", func() {
+		{"negative queue size", "pool: New called with QueueSize(-1)", func() {
 			pool.New(context.Background(), 1, pool.QueueSize(-1))
 		}},
 		{"nil option", "pool: New called with nil Option", func() {

@@ -2,10 +2,12 @@ package pool
 
 // ring is a FIFO in a circular buffer, guarded by the pool's mu: the queue of
 // tasks, and the queue of submitters waiting for room in it. It grows by
-// doubling when full. The task queue fills only up to the queue size, and
-// beyond it only while it holds tasks taken out in place (by SubmitContext's
-// AfterFunc or by WaitContext), which are not counted as queued but keep their
-// slot until a worker pops them.
+// doubling when full. Both may also hold dead elements, left in place because
+// taking them out of the middle would cost time in the length of the ring:
+// tasks taken out of the queue (by SubmitContext's AfterFunc or by
+// WaitContext) and submitters that gave up. They are passed over when popped,
+// and filtered out once they outnumber the live ones, so that the ring stays
+// within twice its live elements, plus a little.
 type ring[T any] struct {
 	buf  []T
 	head int // index of the oldest element
@@ -32,6 +34,22 @@ func (r *ring[T]) push(v T) {
 	r.buf[i] = v
 	r.n++
 }
+
+// filter keeps, in order, the elements for which keep reports true, in a
+// buffer sized to them: it shrinks a ring that is mostly dead.
+func (r *ring[T]) filter(keep func(T) bool) {
+	kept := make([]T, 0, max(r.n/2, 8))
+	for r.n > 0 {
+		if v := r.pop(); keep(v) {
+			kept = append(kept, v)
+		}
+	}
+	r.buf, r.head, r.n = kept[:cap(kept)], 0, len(kept)
+}
+
+// deadSlack is how many dead elements a ring may hold before more dead than
+// live ones get it filtered.
+const deadSlack = 64
 
 func (r *ring[T]) pop() T {
 	v := r.buf[r.head]

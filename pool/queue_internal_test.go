@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"testing"
+	"testing/synctest"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -54,4 +55,67 @@ func TestRing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDroppedTasksDoNotPileUp checks that tasks dropped from the queue, whose
+// SubmitContext ctx ended while a busy worker kept them from being popped,
+// do not stay in its ring: it holds at most twice the queued tasks, plus a
+// little, however many were dropped.
+func TestDroppedTasksDoNotPileUp(t *testing.T) {
+	p := New(context.Background(), 1, QueueSize(1))
+	defer p.Close()
+	release := make(chan struct{})
+	started := make(chan struct{})
+	p.Go(func(context.Context) error { close(started); <-release; return nil })
+	<-started
+	for range 10_000 {
+		ctx, cancel := context.WithCancel(context.Background())
+		f := SubmitContext(ctx, p, func(context.Context) (int, error) { return 0, nil })
+		cancel()
+		if _, err := f.Wait(); err != context.Canceled {
+			t.Fatalf("dropped task: %v, want context.Canceled", err)
+		}
+	}
+	p.mu.Lock()
+	n, size := p.queue.n, len(p.queue.buf)
+	p.mu.Unlock()
+	if n > 2+deadSlack || size > 4*deadSlack {
+		t.Errorf("the queue's ring holds %d tasks in %d slots after 10,000 drops, with 1 queued at most", n, size)
+	}
+	close(release)
+	if err := p.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGivenUpSubmittersDoNotPileUp checks the same of the submitters that
+// gave up while blocked on the full queue.
+func TestGivenUpSubmittersDoNotPileUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(context.Background(), 1, QueueSize(1))
+		defer p.Close()
+		release := make(chan struct{})
+		p.Go(func(context.Context) error { <-release; return nil })
+		p.Go(func(context.Context) error { return nil }) // fills the queue
+		for range 1_000 {
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan *Future[int])
+			go func() { done <- SubmitContext(ctx, p, func(context.Context) (int, error) { return 0, nil }) }()
+			synctest.Wait() // blocked on the full queue
+			cancel()
+			if _, err := (<-done).Wait(); err != context.Canceled {
+				t.Fatalf("given-up task: %v, want context.Canceled", err)
+			}
+		}
+		p.mu.Lock()
+		n, gaveUp := p.waiting.n, p.gaveUp
+		p.mu.Unlock()
+		if n > 1+deadSlack || gaveUp != n {
+			t.Errorf("%d waiters, %d counted as given up, after 1,000 gave up", n, gaveUp)
+		}
+		close(release)
+		if err := p.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -49,7 +49,9 @@ func TrySubmit[R any](p *Pool, fn func(ctx context.Context) (R, error)) (*Future
 // A task that submits to its own pool passes its own ctx (or one derived from
 // it): then, when the queue is full, SubmitContext runs fn at once on the
 // calling goroutine instead of blocking, so that workers waiting on each
-// other cannot deadlock.
+// other cannot deadlock. A task's own ctx ends when the task returns, so such
+// a child still queued then is skipped, and one running sees its ctx
+// canceled: a task waits for the children it submits this way.
 //
 // Besides the Future, SubmitContext allocates, unless ctx is a task's own,
 // the context that fn runs with and, while the task is queued, an AfterFunc
@@ -194,8 +196,21 @@ func (p *Pool) drop(s *taskState) {
 	p.stats.Queued--
 	p.stats.Skipped++
 	s.settle(s.ctx.Err())
+	p.compactQueueLocked()
 	p.admitLocked() // its slot is free
 	p.checkDrainedLocked()
+}
+
+// compactQueueLocked filters the tasks taken out of the queue out of its ring
+// once they outnumber the queued ones.
+func (p *Pool) compactQueueLocked() {
+	live := int(p.stats.Queued)
+	if dead := p.queue.n - live; dead > deadSlack && dead > live {
+		p.queue.filter(func(t task) bool {
+			s := t.state()
+			return s == nil || s.queued
+		})
+	}
 }
 
 // claim takes the task s out of the queue, for a task of p to run it inline,
@@ -209,6 +224,7 @@ func (p *Pool) claim(s *taskState) bool {
 	unqueueLocked(s)
 	p.stats.Queued--
 	p.stats.Running++
+	p.compactQueueLocked()
 	p.admitLocked() // its slot is free
 	return true
 }

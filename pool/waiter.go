@@ -51,11 +51,16 @@ func (p *Pool) await(t task, cctx context.Context) {
 		// yet, the pool's end comes first: it skips t and pops w.
 		p.endedLocked()
 		waiting := w.t != nil
-		w.t = nil // passed over by popWaiterLocked from now on
+		if waiting {
+			w.t = nil // passed over by popWaiterLocked from now on
+			p.gaveUp++
+			p.compactWaitersLocked()
+		}
 		p.mu.Unlock()
 		if waiting {
-			// w stays in the queue of waiters until popped, so it must not
-			// go back to the sync.Pool: it is left to the collector.
+			// w stays in the queue of waiters until popped or filtered out,
+			// so it must not go back to the sync.Pool: it is left to the
+			// collector.
 			settle(t, cctx.Err())
 			return
 		}
@@ -74,8 +79,18 @@ func (p *Pool) popWaiterLocked() (*waiter, task) {
 			w.t = nil
 			return w, t
 		}
+		p.gaveUp--
 	}
 	return nil, nil
+}
+
+// compactWaitersLocked filters the submitters that gave up out of the queue
+// of waiters once they outnumber the waiting ones.
+func (p *Pool) compactWaitersLocked() {
+	if live := p.waiting.n - p.gaveUp; p.gaveUp > deadSlack && p.gaveUp > live {
+		p.waiting.filter(func(w *waiter) bool { return w.t != nil })
+		p.gaveUp = 0
+	}
 }
 
 // release tells w's submitter that its task's fate is decided. A nil w is
