@@ -39,9 +39,7 @@ func (f *Future[R]) Wait() (R, error) {
 // task has completed and, if it has, returns its result and error as Wait
 // would. When ok is false, v and err are zero. TryWait never allocates.
 func (f *Future[R]) TryWait() (v R, err error, ok bool) {
-	// The Load that sees closedChan observes the Swap in settle, which
-	// happened after val and err were written: it makes them visible here.
-	if f.s.done.Load() != closedChan {
+	if !f.s.completed() {
 		return v, nil, false
 	}
 	return f.val, f.s.err, true
@@ -63,7 +61,10 @@ func (f *Future[R]) Done() <-chan struct{} {
 // A task that waits for a task of its own pool passes its own ctx: then, if
 // the awaited task is still queued, WaitContext runs it at once on the calling
 // goroutine rather than wait for a worker that may never come, because every
-// worker is waiting likewise.
+// worker is waiting likewise. It does so only while ctx has not ended, and
+// then returns when the task does: a deadline or cancel of ctx that comes
+// while the task runs there is up to the task, which runs with its own ctx.
+// To bound such a task, add it with [SubmitContext] and a ctx that ends.
 //
 // WaitContext allocates the Future's Done channel if it must block. It panics
 // if ctx is nil.
@@ -74,7 +75,7 @@ func (f *Future[R]) WaitContext(ctx context.Context) (R, error) {
 	if v, err, ok := f.TryWait(); ok {
 		return v, err
 	}
-	if p := f.s.pool; p.owns(ctx) && p.claim(&f.s) {
+	if p := f.s.pool; p.owns(ctx) && ctx.Err() == nil && p.claim(&f.s) {
 		p.runInline(f)
 		return f.Wait()
 	}
@@ -110,9 +111,9 @@ func newFuture[R any](p *Pool, ctx context.Context, fn func(ctx context.Context)
 	return f
 }
 
-// closedChan is what taskState.done holds once a task has completed: a channel
-// that is closed already, shared by every completed Future, so that a Done
-// called after completion allocates nothing.
+// closedChan is what taskState.done holds once a task has completed before any
+// Done asked for a channel: a channel that is closed already, shared by every
+// such Future, so that a Done called after completion allocates nothing.
 var closedChan = func() *chan struct{} {
 	c := make(chan struct{})
 	close(c)
@@ -129,8 +130,10 @@ type taskState struct {
 	// semaphore; Done's channel is made only for those who ask.
 	settled sync.WaitGroup
 
-	// done is nil, or the channel Done made, until the task completes; then
-	// it is closedChan for good.
+	// done is nil until Done makes a channel or the task completes. A task
+	// that completes with it nil sets it to closedChan; a channel Done made
+	// stays, and is closed. It never changes once set, so every Done returns
+	// the same channel.
 	done atomic.Pointer[chan struct{}]
 
 	// pool is the pool the task was submitted to, and ctx SubmitContext's
@@ -151,13 +154,27 @@ type taskState struct {
 // settle completes the task with err. It is called exactly once per task.
 func (s *taskState) settle(err error) {
 	s.err = err
-	// The Swap is a release: a goroutine whose Load sees closedChan sees err
-	// and the Future's val too. A channel made by an earlier Done is closed
-	// here, after the Swap, so that no Done can return it unclosed for ever.
-	if ch := s.done.Swap(closedChan); ch != nil {
-		close(*ch)
+	// The CompareAndSwap and the close are releases: a goroutine that sees
+	// closedChan in done, or done's channel closed, sees err and the
+	// Future's val too.
+	if !s.done.CompareAndSwap(nil, closedChan) {
+		close(*s.done.Load()) // Done's channel: Done won the race
 	}
 	s.settled.Done()
+}
+
+// completed reports whether the task has completed, without blocking.
+func (s *taskState) completed() bool {
+	ch := s.done.Load()
+	if ch == nil {
+		return false
+	}
+	select {
+	case <-*ch:
+		return true
+	default:
+		return false
+	}
 }
 
 func (s *taskState) doneChan() <-chan struct{} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
@@ -49,10 +50,16 @@ func TestFutureDone(t *testing.T) {
 		if v, err, ok := f.TryWait(); v != 1 || err != nil || !ok {
 			t.Errorf("after Done: got %d, %v, %v; want 1, nil, true", v, err, ok)
 		}
+		if f.Done() != d {
+			t.Error("Done returned another channel once the task completed")
+		}
 		// Done first called after completion.
 		g := pool.Submit(p, returns(2))
 		g.Wait()
 		<-g.Done()
+		if g.Done() != g.Done() {
+			t.Error("Done returned different channels after completion")
+		}
 	})
 }
 
@@ -122,6 +129,38 @@ func TestFutureWaitContext(t *testing.T) {
 		// A completed Future's result beats a done ctx.
 		if v, err := running.WaitContext(ctx); v != 1 || err != nil {
 			t.Errorf("WaitContext on a completed Future: got %d, %v; want 1, nil", v, err)
+		}
+	})
+}
+
+// TestWaitContextDoneCtxRunsNothing checks that a task waiting with its own
+// ctx, once that ctx has ended, gives up at once instead of running the
+// awaited queued task itself.
+func TestWaitContextDoneCtxRunsNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := pool.New(context.Background(), 1, pool.QueueSize(1))
+		defer p.Close()
+		var ran atomic.Bool
+		parent := pool.Submit(p, func(ctx context.Context) (int, error) {
+			// Queued, with room for it: Submit does not block.
+			child := pool.Submit(p, func(context.Context) (int, error) {
+				ran.Store(true)
+				return 1, nil
+			})
+			gone, cancel := context.WithCancel(ctx)
+			cancel()
+			_, err := child.WaitContext(gone)
+			if ran.Load() {
+				return 0, errors.New("the child ran inline on a done ctx")
+			}
+			return 0, err
+		})
+		if _, err := parent.Wait(); err != context.Canceled {
+			t.Fatalf("parent: %v, want context.Canceled", err)
+		}
+		p.Wait() // the child runs on the worker once the parent is done
+		if !ran.Load() {
+			t.Error("the child never ran")
 		}
 	})
 }
