@@ -9,7 +9,8 @@
 // Each line's hash is SHA-256 applied -rounds times over, a stand-in for the
 // per-line work of a real pipeline (parsing, a regexp, a lookup): work that
 // costs more than reading the line, or there is nothing to do in parallel.
-// The summary goes to stderr. Ctrl-C stops it at once (exit status 130).
+// The summary goes to stderr. Ctrl-C stops it at once (exit status 130), or,
+// while it waits for a line on stdin, when that line comes.
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -76,8 +78,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case err != nil:
 		return fail(err)
 	}
-	// HeapSys only grows (until the runtime gives memory back): it tells the
-	// most the heap ever took. It is the same for 1e6 lines as for 1e8.
+	// HeapSys, the heap's memory from the OS, does not shrink: it tells the
+	// most the heap ever took, a few MiB for 1e6 lines as for 1e8.
 	var mem runtime.MemStats
 	runtime.ReadMemStats(&mem)
 	elapsed := time.Since(start)
@@ -110,11 +112,12 @@ func hashLines(ctx context.Context, lines iter.Seq[string], limit, rounds int, w
 	// slows the reading, and memory holds a few batches, never the input.
 	for sum, err := range mapx.MapSeq(ctx, lines, limit, hash) {
 		if err != nil {
-			return count, err // fn failed, or ctx ended (Ctrl-C)
+			// fn failed, or ctx ended (Ctrl-C): the count lines go out whole.
+			return count, errors.Join(err, bw.Flush())
 		}
 		if _, err := bw.Write(sum); err != nil {
-			// Returning from the loop (a closed pipe, say) cancels the
-			// hashing in flight, and MapSeq waits for it before we return.
+			// Returning from the loop (a full disk, say) cancels the hashing
+			// in flight, and MapSeq waits for it before we return.
 			return count, err
 		}
 		count++

@@ -115,13 +115,19 @@ func TestReadError(t *testing.T) {
 func TestInterrupt(t *testing.T) {
 	ctx, interrupt := context.WithCancel(t.Context())
 	defer interrupt()
-	stdout := writerFunc(func(p []byte) (int, error) { interrupt(); return len(p), nil })
+	var out strings.Builder
+	stdout := writerFunc(func(p []byte) (int, error) { interrupt(); return out.Write(p) })
 	var stderr strings.Builder
 	if code := run(ctx, []string{"-n", "1000000000000"}, nil, stdout, &stderr); code != 130 {
 		t.Fatalf("exit status %d, want 130; stderr: %s", code, &stderr)
 	}
-	if !strings.HasPrefix(stderr.String(), "interrupted after ") {
-		t.Errorf("stderr %q, want it to say interrupted", &stderr)
+	var count int
+	if _, err := fmt.Sscanf(stderr.String(), "interrupted after %d lines", &count); err != nil {
+		t.Fatalf("stderr %q, want it to say interrupted: %v", &stderr, err)
+	}
+	// Every line counted went out, whole.
+	if lines := strings.Count(out.String(), "\n"); lines != count || !strings.HasSuffix(out.String(), "\n") {
+		t.Errorf("%d lines written, the last one cut: %v; want the %d counted", lines, !strings.HasSuffix(out.String(), "\n"), count)
 	}
 }
 

@@ -7,7 +7,8 @@
 //	go run ./examples/sleep
 //	go run ./examples/sleep -tasks 200 -workers 20 -scale 0.1
 //
-// Exit status: 0 when every task slept its fill, 130 after Ctrl-C.
+// Exit status: 0 when every task slept its fill, 2 for a bad flag, 130 after
+// Ctrl-C.
 package main
 
 import (
@@ -27,26 +28,39 @@ import (
 )
 
 func main() {
-	tasks := flag.Int("tasks", 50, "tasks to run")
-	workers := flag.Int("workers", 5, "tasks at once")
-	scale := flag.Float64("scale", 1, "scale the delays, of up to a second, by `F`")
-	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// After the first Ctrl-C, give the signal back: a second one kills at once.
-	context.AfterFunc(ctx, stop)
+	context.AfterFunc(ctx, stop) // a second Ctrl-C kills at once
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the program but for the process, so that main_test.go can call it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("sleep", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	tasks := flags.Int("tasks", 50, "tasks to run")
+	workers := flags.Int("workers", 5, "tasks at once")
+	scale := flags.Float64("scale", 1, "scale the delays, of up to a second, by `F`")
+	if flags.Parse(args) != nil {
+		return 2
+	}
+	if *scale < 0 || *scale > 1e6 || *workers < 1 {
+		fmt.Fprintln(stderr, "sleep: -scale must be from 0 to 1e6, and -workers at least 1")
+		return 2
+	}
 
 	maxDelay := time.Duration(*scale * float64(time.Second))
 	start := time.Now()
-	s, slept := sleep(ctx, os.Stdout, *tasks, *workers, maxDelay)
+	s, slept := sleep(ctx, stdout, *tasks, *workers, maxDelay)
 	elapsed := time.Since(start)
 	if ctx.Err() != nil {
-		fmt.Printf("interrupted: %d tasks done, %d cut short, %d never started\n",
+		fmt.Fprintf(stdout, "interrupted: %d tasks done, %d cut short, %d never started\n",
 			s.Completed-s.Failed, s.Failed, s.Skipped)
-		os.Exit(130)
+		return 130
 	}
-	fmt.Printf("%d tasks on %d workers slept %v in %v: %.1f at once on average\n",
+	fmt.Fprintf(stdout, "%d tasks on %d workers slept %v in %v: %.1f at once on average\n",
 		s.Completed, *workers, slept.Round(time.Millisecond), elapsed.Round(time.Millisecond),
 		slept.Seconds()/elapsed.Seconds())
+	return 0
 }
 
 // sleep runs tasks on a pool of workers; each sleeps a random time up to
@@ -65,7 +79,7 @@ func sleep(ctx context.Context, w io.Writer, tasks, workers int, maxDelay time.D
 		delay := rand.N(maxDelay + 1)
 		// Go returns once the task is queued, or blocks while the queue is
 		// full: this loop is held back to the pace of the workers, and never
-		// holds more than 2*workers tasks in memory at once. After Ctrl-C it
+		// holds more than 2*workers+1 tasks in memory at once. After Ctrl-C it
 		// blocks no more: the rest of the tasks are skipped at once.
 		p.Go(func(ctx context.Context) error {
 			t := time.NewTimer(delay)

@@ -58,6 +58,60 @@ func TestInterrupt(t *testing.T) {
 	}
 }
 
+// run prints a line per task, then a summary, and exits 0.
+func TestRun(t *testing.T) {
+	var out, errOut strings.Builder
+	if code := run(t.Context(), []string{"-tasks", "20", "-workers", "4", "-scale", "0.001"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit status %d, want 0; stderr: %s", code, &errOut)
+	}
+	text, summary := splitSummary(out.String())
+	if got := len(lines(t, text)); got != 20 {
+		t.Errorf("%d task lines, want 20", got)
+	}
+	if !strings.HasPrefix(summary, "20 tasks on 4 workers slept ") {
+		t.Errorf("summary %q, want 20 tasks on 4 workers", summary)
+	}
+}
+
+// Ctrl-C through run: exit status 130, and a summary that accounts for
+// every task.
+func TestRunInterrupt(t *testing.T) {
+	ctx, interrupt := context.WithCancel(t.Context())
+	defer interrupt()
+	out := &interruptAt{line: 10, interrupt: interrupt}
+	var errOut strings.Builder
+	if code := run(ctx, []string{"-scale", "0.001"}, out, &errOut); code != 130 {
+		t.Fatalf("exit status %d, want 130; stderr: %s", code, &errOut)
+	}
+	text, summary := splitSummary(out.String())
+	var done, cut, skipped int
+	if _, err := fmt.Sscanf(summary, "interrupted: %d tasks done, %d cut short, %d never started", &done, &cut, &skipped); err != nil {
+		t.Fatalf("summary %q: %v", summary, err)
+	}
+	if done+cut+skipped != 50 || done != len(lines(t, text)) {
+		t.Errorf("summary %q with %d task lines, want 50 tasks and a line for each done", summary, len(lines(t, text)))
+	}
+}
+
+// A flag that makes no sense is refused with exit status 2, not a panic.
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-scale", "-1"}, {"-scale", "1e10"}, {"-workers", "0"}, {"-tasks", "many"},
+	} {
+		var out, errOut strings.Builder
+		if code := run(t.Context(), args, &out, &errOut); code != 2 || errOut.Len() == 0 {
+			t.Errorf("run(%q) = %d with stderr %q, want 2 and a message", args, code, &errOut)
+		}
+	}
+}
+
+// splitSummary splits run's output into the tasks' lines and the summary.
+func splitSummary(out string) (tasks, summary string) {
+	out = strings.TrimSuffix(out, "\n")
+	i := strings.LastIndex(out, "\n")
+	return out[:i+1], out[i+1:]
+}
+
 // interruptAt is the output of sleep that presses Ctrl-C as a given line is
 // printed. sleep writes one line at a time.
 type interruptAt struct {
