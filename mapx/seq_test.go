@@ -114,6 +114,10 @@ func TestMapSeqBreakCancelsCallsInFlight(t *testing.T) {
 			g.enter()
 			defer g.leave()
 			if v == 0 {
+				// The first result comes only once another call is in
+				// flight. (The loop body must not wait for that: while it
+				// runs, the ranging goroutine reads no input.)
+				<-started
 				return v, nil
 			}
 			started <- struct{}{}
@@ -121,7 +125,6 @@ func TestMapSeqBreakCancelsCallsInFlight(t *testing.T) {
 			canceled.Add(1)
 			return v, ctx.Err()
 		}) {
-		<-started // another call is in flight when the loop breaks
 		break
 	}
 	if n := g.now.Load(); n != 0 {
