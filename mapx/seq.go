@@ -32,12 +32,15 @@ const (
 // whatever in's length (an endless in works). Batches start at one element and
 // grow only while fn and in are fast, so slow calls are handed out one at a
 // time. The batches and the workers are allocated as the calls in flight need
-// them: a limit far above that, such as math.MaxInt, costs nothing up front
-// (but lets the reading run as far ahead of a slow call as in allows). Because
+// them: a limit far above that, such as math.MaxInt, costs no more up front
+// than a queue of 4096 slots (but lets the reading run as far ahead of a slow
+// call as in allows). Because
 // one goroutine both reads and yields, a result is yielded when that goroutine
 // gets control back from in: while in blocks waiting for its next element,
 // finished results wait with it. In exchange, no goroutine is ever left inside
-// in, and breaking out never waits for in.
+// in, and breaking out never waits for in. For the same reason, the loop body
+// must not wait for a call of fn to start: that call's element may not be
+// read until the body returns.
 //
 // fn's ctx derives from ctx and is canceled at the first error or panic of any
 // call, or when ctx ends; from then on no new call starts. On failure the
@@ -78,9 +81,9 @@ func MapSeq[T, R any](ctx context.Context, in iter.Seq[T], limit int,
 	}
 }
 
-// A batch is a run of consecutive elements handed to one worker. The ring of
-// batches is allocated once per range and reused, so that a long input costs
-// no more memory than a short one.
+// A batch is a run of consecutive elements handed to one worker. Batches are
+// reused from one use of their slot of the ring to the next, so that a long
+// input costs no more memory than a short one.
 type batch[T, R any] struct {
 	items   []T
 	results []R
