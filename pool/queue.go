@@ -6,8 +6,8 @@ package pool
 // taking them out of the middle would cost time in the length of the ring:
 // tasks taken out of the queue (by SubmitContext's AfterFunc or by
 // WaitContext) and submitters that gave up. They are passed over when popped,
-// and filtered out once they outnumber the live ones, so that the ring stays
-// within twice its live elements, plus a little.
+// and filtered out when one more dies and they outnumber the live ones (and
+// deadSlack), so that they cannot pile up.
 type ring[T any] struct {
 	buf  []T
 	head int // index of the oldest element

@@ -49,9 +49,9 @@ func TrySubmit[R any](p *Pool, fn func(ctx context.Context) (R, error)) (*Future
 // A task that submits to its own pool passes its own ctx (or one derived from
 // it): then, when the queue is full, SubmitContext runs fn at once on the
 // calling goroutine instead of blocking, so that workers waiting on each
-// other cannot deadlock. A task's own ctx ends when the task returns, so such
-// a child still queued then is skipped, and one running sees its ctx
-// canceled: a task waits for the children it submits this way.
+// other cannot deadlock. The child's ctx derives from the task's: for a task
+// that was itself added with SubmitContext, that ends when the task returns,
+// and a child it did not wait for may be skipped or see its ctx canceled.
 //
 // Besides the Future, SubmitContext allocates, unless ctx is a task's own,
 // the context that fn runs with and, while the task is queued, an AfterFunc
