@@ -40,18 +40,12 @@ func Map[T, R any](ctx context.Context, in []T, limit int,
 	claims := newClaimer(len(in), workers)
 	g, gctx := errgroupx.WithContext(ctx)
 	var stopped atomic.Bool // a worker left elements undone because gctx ended
-	// failed is set by the worker whose call failed, the moment fn returns or
-	// panics: the group cancels gctx only after the worker has unwound (and,
-	// after a panic, taken the stack), time in which the other workers could
-	// start dozens of tiny calls.
+	// failed is set by the worker whose call failed, the moment fn returns
+	// (or, through finish, panics): the group cancels gctx only after the
+	// worker has unwound, time in which the other workers could start dozens
+	// of tiny calls.
 	var failed atomic.Bool
-	work := func() (err error) {
-		returned := false
-		defer func() {
-			if !returned {
-				failed.Store(true) // fn panicked or called runtime.Goexit
-			}
-		}()
+	calls := func() (err error) {
 		w := claims.cursor()
 	claiming:
 		for {
@@ -78,12 +72,9 @@ func Map[T, R any](ctx context.Context, in []T, limit int,
 				out[i] = r
 			}
 		}
-		returned = true
-		if err != nil && ctx.Err() != nil {
-			return ctx.Err() // ctx ended first; fn only reported it
-		}
 		return err
 	}
+	work := func() error { return finish(ctx, &failed, calls) }
 	for range workers {
 		g.Go(work)
 	}
@@ -95,6 +86,26 @@ func Map[T, R any](ctx context.Context, in []T, limit int,
 		return nil, ctx.Err()
 	}
 	return out, nil
+}
+
+// finish runs a worker's loop of calls of fn. If the loop does not return,
+// because fn panicked or called runtime.Goexit, finish sets stop at once, so
+// that the other workers start no call while the group takes the stack. If fn
+// failed after ctx had ended, the error is ctx's: ctx ended first, and fn only
+// reported it.
+func finish(ctx context.Context, stop *atomic.Bool, loop func() error) error {
+	returned := false
+	defer func() {
+		if !returned {
+			stop.Store(true)
+		}
+	}()
+	err := loop()
+	returned = true
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
 }
 
 // ForEach calls fn on every element of in, at most limit calls at once, with

@@ -321,20 +321,7 @@ func (s *stream[T, R]) adapt(b *batch[T, R]) {
 // serve is a worker: it computes the batches it is sent until the channel
 // closes, or until a call fails.
 func (s *stream[T, R]) serve() error {
-	returned := false
-	defer func() {
-		if !returned {
-			// fn panicked or called runtime.Goexit: stop the other workers
-			// now, not once the group has taken the stack.
-			s.callFailed.Store(true)
-		}
-	}()
-	err := s.compute()
-	returned = true
-	if err != nil && s.parent.Err() != nil {
-		return s.parent.Err() // ctx ended first; fn only reported it
-	}
-	return err
+	return finish(s.parent, &s.callFailed, s.compute)
 }
 
 // compute is serve's loop.
