@@ -26,9 +26,10 @@
 //   - "It turns f's panic stack into a mere value, hiding it from
 //     crash-monitoring tools." The stack is taken inside the deferred recover,
 //     before the panicking frames unwind, and [PanicError.Error] prints it. A
-//     re-raised panic that nobody recovers crashes the program with the
-//     original stack in its message, followed by the stack of Wait's caller:
-//     both are there for a crash reporter.
+//     re-raised panic that nobody recovers crashes the program as a plain
+//     panic would, "panic: " and the value once, then the original stack,
+//     followed by the stack of Wait's caller: both are there for a crash
+//     reporter.
 //   - "It risks deadlocks that hide the panic entirely, if f's panic leaves the
 //     program in a state that prevents the Wait call from being reached." Wait
 //     is the one place the caller is already blocked on the group's outcome,
@@ -47,7 +48,9 @@
 // A function that calls [runtime.Goexit] (as t.FailNow does from inside a
 // task) ends its goroutine without returning. The group counts that as an
 // error wrapping [ErrGoexit]: it cancels the context and Wait returns it, so the
-// task is neither lost nor able to hang Wait.
+// task is neither lost nor able to hang Wait. A panic that a deferred call
+// raises while the function unwinds from the Goexit (a cleanup that fails
+// after t.FailNow) is a panic like any other: Wait re-raises it.
 //
 // # Results
 //

@@ -141,7 +141,7 @@ func ExamplePanicError_Error() {
 	}()
 	g.Wait()
 	// Output:
-	// panic: out of range
+	// out of range [recovered]
 	// true
 }
 

@@ -10,18 +10,14 @@ import (
 //
 // The zero ResultGroup is ready to use: it has no limit and cancels no
 // context. It is safe for concurrent use, must not be copied after first use,
-// and must be given no more functions once Wait has returned. Each Go keeps
-// one slot for its value for the life of the group.
+// and must be given no more functions once Wait has returned. Each function
+// started keeps one value for the life of the group; a refused TryGo keeps
+// nothing.
 type ResultGroup[T any] struct {
 	g Group
 
-	mu    sync.Mutex
-	slots []slot[T] // in the order of Go and TryGo; guarded by mu
-}
-
-type slot[T any] struct {
-	v       T
-	dropped bool // TryGo kept the slot but did not start the function
+	mu     sync.Mutex
+	values []T // in the order of Go and TryGo; guarded by mu
 }
 
 // ResultGroupWithContext returns a new ResultGroup and a Context derived from
@@ -53,16 +49,17 @@ func (g *ResultGroup[T]) TryGo(f func() (T, error)) bool {
 	if f == nil {
 		panic("errgroupx: ResultGroup.TryGo called with nil func")
 	}
-	// The slot is taken before the goroutine may start, so that the order of
-	// the values is the order of the calls; a refused call gives it back.
-	i := g.reserve()
-	if g.g.TryGo(g.task(i, f)) {
-		return true
-	}
+	// mu is held across the attempt, so that the place taken is the next
+	// one in the order of the calls, and a refused call takes none. TryGo
+	// never blocks, so neither does anyone waiting for mu; a function that
+	// starts at once waits for mu only to store its value.
 	g.mu.Lock()
-	g.slots[i].dropped = true
-	g.mu.Unlock()
-	return false
+	defer g.mu.Unlock()
+	if !g.g.TryGo(g.task(len(g.values), f)) {
+		return false
+	}
+	g.values = append(g.values, *new(T))
+	return true
 }
 
 // Wait blocks until every function has returned, then returns their values
@@ -76,20 +73,15 @@ func (g *ResultGroup[T]) Wait() ([]T, error) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	out := make([]T, 0, len(g.slots))
-	for _, s := range g.slots {
-		if !s.dropped {
-			out = append(out, s.v)
-		}
-	}
-	return out, nil
+	return append(make([]T, 0, len(g.values)), g.values...), nil
 }
 
+// reserve takes the next place for a value, in the order of the calls.
 func (g *ResultGroup[T]) reserve() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.slots = append(g.slots, slot[T]{})
-	return len(g.slots) - 1
+	g.values = append(g.values, *new(T))
+	return len(g.values) - 1
 }
 
 func (g *ResultGroup[T]) task(i int, f func() (T, error)) func() error {
@@ -100,7 +92,7 @@ func (g *ResultGroup[T]) task(i int, f func() (T, error)) func() error {
 		}
 		// The slice may be grown by a concurrent Go, so the store holds mu.
 		g.mu.Lock()
-		g.slots[i].v = v
+		g.values[i] = v
 		g.mu.Unlock()
 		return nil
 	}

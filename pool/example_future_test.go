@@ -84,8 +84,8 @@ func ExampleFuture_Wait() {
 	defer p.Close()
 	f := pool.Submit(p, func(context.Context) (int, error) { panic("bad input") })
 	_, err := f.Wait()
-	fmt.Printf("%.16s\n", err) // a *errgroupx.PanicError, with the stack
-	// Output: panic: bad input
+	fmt.Printf("%.21s\n", err) // a *errgroupx.PanicError, with the stack
+	// Output: bad input [recovered]
 }
 
 func ExampleFuture_Done() {
