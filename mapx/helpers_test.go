@@ -1,11 +1,23 @@
 package mapx_test
 
 import (
+	"errors"
 	"sync/atomic"
 	"testing"
 
 	"github.com/fanout-go/fanout/errgroupx"
+	"github.com/fanout-go/fanout/mapx"
 )
+
+// wantItemError fails the test unless err is an *mapx.ItemError for the
+// element at index whose call returned cause.
+func wantItemError(t *testing.T, err error, index int, cause error) {
+	t.Helper()
+	var ie *mapx.ItemError
+	if !errors.As(err, &ie) || ie.Index != index || ie.Err != cause || !errors.Is(err, cause) {
+		t.Fatalf("error %v, want an *ItemError for item %d holding %v", err, index, cause)
+	}
+}
 
 // catchPanic calls f and returns the *errgroupx.PanicError it panics with, or
 // nil if it returns; a panic of another type fails the test.

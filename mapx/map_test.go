@@ -115,9 +115,7 @@ func TestMapErrorCancelsRunningCalls(t *testing.T) {
 		<-ctx.Done() // hangs unless the error cancels fn's ctx
 		return 0, ctx.Err()
 	})
-	if err != errBad {
-		t.Fatalf("Map() error = %v, want %v", err, errBad)
-	}
+	wantItemError(t, err, 0, errBad)
 }
 
 func TestMapContextDoneOnEntry(t *testing.T) {
@@ -229,6 +227,8 @@ func TestNilFnPanics(t *testing.T) {
 		{"Map", func() { mapx.Map[int, int](context.Background(), ints(3), 1, nil) }},
 		{"ForEach", func() { mapx.ForEach[int](context.Background(), ints(3), 1, nil) }},
 		{"MapSeq", func() { mapx.MapSeq[int, int](context.Background(), nil, 1, nil) }},
+		{"Settle", func() { mapx.Settle[int, int](context.Background(), ints(3), 1, nil) }},
+		{"SettleSeq", func() { mapx.SettleSeq[int, int](context.Background(), nil, 1, nil) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -258,9 +258,7 @@ func TestForEach(t *testing.T) {
 		}
 		return nil
 	})
-	if err != errBad {
-		t.Errorf("ForEach() = %v, want %v", err, errBad)
-	}
+	wantItemError(t, err, 7, errBad)
 }
 
 // TestMapAllocsDoNotGrow checks that Map's allocations beyond the result

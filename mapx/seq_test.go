@@ -145,9 +145,7 @@ func TestMapSeqError(t *testing.T) {
 			}
 			return 2 * v, nil
 		}))
-	if err != errBad {
-		t.Fatalf("error = %v, want %v", err, errBad)
-	}
+	wantItemError(t, err, failAt, errBad)
 	// The results before the error are a prefix of the successful ones.
 	for i, r := range got {
 		if r != 2*i || i >= failAt {
@@ -173,9 +171,7 @@ func TestMapSeqErrorIsLast(t *testing.T) {
 		}
 		last = err
 	}
-	if last != errBad {
-		t.Errorf("last error = %v, want %v", last, errBad)
-	}
+	wantItemError(t, last, 500, errBad)
 }
 
 func TestMapSeqContextDoneOnEntry(t *testing.T) {
