@@ -4,41 +4,13 @@ import (
 	"context"
 	"iter"
 	"runtime"
-	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/fanout-go/fanout/errgroupx"
 	"github.com/fanout-go/fanout/mapx"
 )
-
-// every runs fn over in with each function of the package and drains what it
-// gives; a panic comes out of run.
-var every = []struct {
-	name string
-	run  func(ctx context.Context, in []int, limit int, fn func(context.Context, int) (int, error))
-}{
-	{"Map", func(ctx context.Context, in []int, limit int, fn func(context.Context, int) (int, error)) {
-		mapx.Map(ctx, in, limit, fn)
-	}},
-	{"ForEach", func(ctx context.Context, in []int, limit int, fn func(context.Context, int) (int, error)) {
-		mapx.ForEach(ctx, in, limit, func(ctx context.Context, v int) error {
-			_, err := fn(ctx, v)
-			return err
-		})
-	}},
-	{"Settle", func(ctx context.Context, in []int, limit int, fn func(context.Context, int) (int, error)) {
-		mapx.Settle(ctx, in, limit, fn)
-	}},
-	{"MapSeq", func(ctx context.Context, in []int, limit int, fn func(context.Context, int) (int, error)) {
-		for range mapx.MapSeq(ctx, slices.Values(in), limit, fn) {
-		}
-	}},
-	{"SettleSeq", func(ctx context.Context, in []int, limit int, fn func(context.Context, int) (int, error)) {
-		for range mapx.SettleSeq(ctx, slices.Values(in), limit, fn) {
-		}
-	}},
-}
 
 // A panic that a deferred call raises while fn unwinds from runtime.Goexit
 // (a cleanup that panics after t.FailNow) outranks the Goexit: it is
@@ -117,18 +89,21 @@ func recovered(f func()) (v any) {
 	return nil
 }
 
-// inFlight returns a fn whose call on 0 returns only once the call on 1 has
-// started, and whose call on 1 waits for its ctx to end, then does what
-// canceled says: so that when the first result reaches the loop body, a call
-// is in flight that reacts to the cancel.
+// inFlight returns a fn whose call on 0 returns only once another call has
+// started, and whose other calls wait for their ctx to end, then do what
+// canceled says and return ctx's error: so that when the first result reaches
+// the loop body, calls are in flight that react to the cancel. (The loop body
+// must not wait for a call to start: the ranging goroutine reads no input
+// while the body runs.)
 func inFlight(canceled func()) func(ctx context.Context, v int) (int, error) {
 	started := make(chan struct{})
+	var once sync.Once
 	return func(ctx context.Context, v int) (int, error) {
 		if v == 0 {
 			<-started
 			return v, nil
 		}
-		close(started)
+		once.Do(func() { close(started) })
 		<-ctx.Done()
 		canceled()
 		return v, ctx.Err()

@@ -44,8 +44,8 @@ func MapSeq[T, R any](ctx context.Context, in iter.Seq[T], limit int,
 	fn func(ctx context.Context, v T) (R, error)) iter.Seq2[R, error] {
 	mustHave("MapSeq", ctx, fn == nil)
 	return func(yield func(R, error) bool) {
-		var zero R
 		if err := ctx.Err(); err != nil {
+			var zero R
 			yield(zero, err)
 			return
 		}
@@ -54,18 +54,6 @@ func MapSeq[T, R any](ctx context.Context, in iter.Seq[T], limit int,
 		}
 		s := newStream(ctx, effectiveLimit(limit), fn, true)
 		s.yieldPair = yield
-		defer s.abort() // when the body or in panics: no worker outlives the range
-		s.run(in)
-		if s.broke {
-			s.close()
-			return
-		}
-		err := s.close()
-		if err == nil && s.failed {
-			err = ctx.Err()
-		}
-		if err != nil {
-			yield(zero, err)
-		}
+		s.rangeOver(in)
 	}
 }

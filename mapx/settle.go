@@ -17,7 +17,8 @@ import (
 // call starts, and it is re-raised in Settle's caller as a
 // [*errgroupx.PanicError] once the running calls have returned. A call of
 // [runtime.Goexit] in fn (t.FailNow inside it) stops Settle as the end of ctx
-// would: its element and every element not called get [errgroupx.ErrGoexit].
+// would, with [errgroupx.ErrGoexit] for its element and for the elements it
+// left uncalled.
 //
 // Settle runs min(limit, len(in)) worker goroutines, not one per element, and
 // allocates the same amount whatever len(in) is, beyond the two slices, which
@@ -73,8 +74,8 @@ type Outcome[R any] struct {
 // before the loop statement ends. A panic in fn is re-raised in the goroutine
 // that ranges as a [*errgroupx.PanicError], after the running calls have
 // returned. A call of [runtime.Goexit] in fn stops the sequence as the end of
-// ctx would: its element's outcome has the error [errgroupx.ErrGoexit], as
-// has the last outcome if elements were left uncalled. A panic of the loop
+// ctx would, with [errgroupx.ErrGoexit] for its element's outcome and, if
+// elements were left uncalled, for the last outcome. A panic of the loop
 // body or of in is the one that comes out, not a panic of fn in reaction to
 // the cancel that it caused.
 //
@@ -93,12 +94,6 @@ func SettleSeq[T, R any](ctx context.Context, in iter.Seq[T], limit int,
 		}
 		s := newStream(ctx, effectiveLimit(limit), fn, false)
 		s.yieldOutcome = yield
-		defer s.abort() // when the body or in panics: no worker outlives the range
-		s.run(in)
-		if s.broke {
-			s.close()
-			return
-		}
-		s.settle(s.close())
+		s.rangeOver(in)
 	}
 }

@@ -192,35 +192,6 @@ func TestSettleContextCanceledManyWorkers(t *testing.T) {
 	}
 }
 
-func TestSettleLimit(t *testing.T) {
-	for _, limit := range []int{1, 3, 8, 0} {
-		t.Run(fmt.Sprint(limit), func(t *testing.T) {
-			want := limit
-			if limit == 0 {
-				want = runtime.GOMAXPROCS(0)
-			}
-			var g gauge
-			var started atomic.Int64
-			full := make(chan struct{})
-			_, errs := mapx.Settle(context.Background(), ints(50), limit, func(_ context.Context, v int) (int, error) {
-				g.enter()
-				defer g.leave()
-				if started.Add(1) == int64(want) {
-					close(full)
-				}
-				<-full
-				return v, errors.New("each fails")
-			})
-			if len(errs) != 50 || errs[49] == nil {
-				t.Fatalf("errs %v, want 50 errors", errs)
-			}
-			if got := g.peak.Load(); got != int64(want) {
-				t.Errorf("peak concurrency %d, want %d", got, want)
-			}
-		})
-	}
-}
-
 // A panic is a bug, not an outcome: it cancels fn's ctx, after which no new
 // call starts (each other worker may have passed its check just before),
 // and it outranks the errors of the other calls.

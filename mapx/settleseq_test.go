@@ -103,42 +103,6 @@ func TestSettleSeqSlowCallHoldsNothingBack(t *testing.T) {
 	}
 }
 
-// Stopping at the first error is a break: it cancels the calls in flight and
-// waits for them before the loop statement ends.
-func TestSettleSeqBreakAtFirstError(t *testing.T) {
-	var g gauge
-	var canceled atomic.Int64
-	started := make(chan struct{}, 100)
-	var first mapx.Outcome[int]
-	for o := range mapx.SettleSeq(context.Background(), count(100, nil), 4,
-		func(ctx context.Context, v int) (int, error) {
-			g.enter()
-			defer g.leave()
-			if v == 0 {
-				<-started // fails once another call is in flight
-				return 0, errors.New("bad")
-			}
-			started <- struct{}{}
-			<-ctx.Done() // held until the break cancels it
-			canceled.Add(1)
-			return v, ctx.Err()
-		}) {
-		if o.Err != nil {
-			first = o
-			break
-		}
-	}
-	if first.Index != 0 || first.Err == nil || first.Err.Error() != "bad" {
-		t.Errorf("first error %+v, want element 0's", first)
-	}
-	if n := g.now.Load(); n != 0 {
-		t.Errorf("%d calls still running after the loop ended", n)
-	}
-	if canceled.Load() == 0 {
-		t.Error("no call in flight saw its ctx canceled")
-	}
-}
-
 func TestSettleSeqContextDoneOnEntry(t *testing.T) {
 	errStop := errors.New("stop")
 	ctx, cancel := context.WithCancelCause(context.Background())
@@ -217,35 +181,6 @@ func TestSettleSeqEveryCallFails(t *testing.T) {
 	}
 	if n != 5000 {
 		t.Errorf("%d outcomes, want 5000", n)
-	}
-}
-
-func TestSettleSeqLimit(t *testing.T) {
-	for _, limit := range []int{1, 3, 8, 0} {
-		t.Run(fmt.Sprint(limit), func(t *testing.T) {
-			want := limit
-			if limit == 0 {
-				want = runtime.GOMAXPROCS(0)
-			}
-			var g gauge
-			var started atomic.Int64
-			full := make(chan struct{})
-			seq := mapx.SettleSeq(context.Background(), count(50, nil), limit, func(_ context.Context, v int) (int, error) {
-				g.enter()
-				defer g.leave()
-				if started.Add(1) == int64(want) {
-					close(full)
-				}
-				<-full
-				return v, nil
-			})
-			if got := settled(t, seq); len(got) != 50 {
-				t.Fatalf("%d outcomes, want 50", len(got))
-			}
-			if got := g.peak.Load(); got != int64(want) {
-				t.Errorf("peak concurrency %d, want %d", got, want)
-			}
-		})
 	}
 }
 

@@ -75,6 +75,9 @@ type span struct{ i, hi int }
 
 // calls is work's loop.
 func (r *sliceRun[T, R]) calls(at *span) error {
+	// Locals, not fields: fn may write to memory, so the compiler reloads
+	// fields through r after each call.
+	in, out, errs, fn, ctx := r.in, r.out, r.errs, r.fn, r.ctx
 	w := r.claims.cursor()
 	for {
 		lo, hi := w.claim()
@@ -86,15 +89,15 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 			// Checked before every call, not every chunk: once a call failed
 			// or ctx ended, no new call may start. Each check is one atomic
 			// load.
-			if r.stop.Load() || r.ctx.Err() != nil {
+			if r.stop.Load() || ctx.Err() != nil {
 				r.skip(at.i, hi)
 				return nil
 			}
 			i := at.i
 			var err error
-			if r.out[i], err = r.fn(r.ctx, r.in[i]); err != nil {
-				if r.errs != nil {
-					r.errs[i] = err
+			if out[i], err = fn(ctx, in[i]); err != nil {
+				if errs != nil {
+					errs[i] = err
 					continue
 				}
 				r.stop.Store(true)

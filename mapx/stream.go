@@ -30,7 +30,9 @@ const (
 // first failed call; SettleSeq as they come back, every call's outcome.
 //
 // A batch is the reader's, then a worker's from its send on work until the
-// worker puts it on finished, then the reader's again. The workers read the
+// worker puts it on finished (or, leaving by Goexit or panic, on abandoned),
+// then the reader's again; once close has returned, every batch is the
+// reader's. The workers read the
 // fields set by newStream and share the fields under "Shared"; every other
 // field belongs to the goroutine that ranges.
 type stream[T, R any] struct {
@@ -110,6 +112,32 @@ func newStream[T, R any](ctx context.Context, limit int, fn func(context.Context
 		s.ring = make([]*batch[T, R], min(maxInFlight, minRing))
 	}
 	return s
+}
+
+// rangeOver is one range over the sequence: it reads in and yields until in
+// ends, the consumer breaks out or the group's ctx ends, then stops the
+// workers and ends the sequence as its mode says: MapSeq with the error that
+// stopped it, SettleSeq with the outcomes left and, if it ended early, the
+// outcome of index -1.
+func (s *stream[T, R]) rangeOver(in iter.Seq[T]) {
+	defer s.abort() // when the body or in panics: no worker outlives the range
+	s.run(in)
+	if s.broke {
+		s.close()
+		return
+	}
+	err := s.close()
+	if !s.ordered {
+		s.settle(err)
+		return
+	}
+	if err == nil && s.failed {
+		err = s.parent.Err()
+	}
+	if err != nil {
+		var zero R
+		s.yieldPair(zero, err)
+	}
 }
 
 // run reads in and yields the results until in ends, the consumer breaks
