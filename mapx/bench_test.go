@@ -199,7 +199,7 @@ func BenchmarkFirstError(b *testing.B) {
 			}
 			for b.Loop() {
 				failing.Store(false)
-				if _, err := c.run(context.Background(), in, runtime.GOMAXPROCS(0), fn); err != errBad {
+				if _, err := c.run(context.Background(), in, runtime.GOMAXPROCS(0), fn); !errors.Is(err, errBad) {
 					b.Fatalf("error %v, want %v", err, errBad)
 				}
 			}
