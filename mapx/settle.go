@@ -61,10 +61,11 @@ type Outcome[R any] struct {
 // sequence: to stop at the first error, break out of the loop.
 //
 // It reads in as [MapSeq] does, lazily, from the goroutine that ranges, and
-// holds as much: no goroutine is ever left inside in, and at most 2·limit
-// batches of at most 256 elements are held at any time, whatever in's length.
-// Unlike MapSeq's, a slow call holds back no other result, and no new call
-// waits for it to finish.
+// holds as much: no goroutine is ever left inside in, results that are ready
+// wait while in blocks, the loop body must not wait for a call of fn to
+// start, and at most 2·limit batches of at most 256 elements are held at any
+// time, whatever in's length. Unlike MapSeq's, a slow call holds back no
+// other result, and no new call waits for it to finish.
 //
 // fn's ctx derives from ctx. When ctx ends before every element of in has
 // been read and called, no new call starts, the outcomes of the calls made
