@@ -22,7 +22,9 @@ import (
 //
 // Settle runs min(limit, len(in)) worker goroutines, not one per element, and
 // allocates the same amount whatever len(in) is, beyond the two slices, which
-// always have len(in) elements. Settle panics if ctx or fn is nil.
+// always have len(in) elements. It costs what Map costs, plus errs: 16 bytes
+// an element to allocate and zero, which can double the time of calls that
+// take nanoseconds. Settle panics if ctx or fn is nil.
 func Settle[T, R any](ctx context.Context, in []T, limit int,
 	fn func(ctx context.Context, v T) (R, error)) (out []R, errs []error) {
 	mustHave("Settle", ctx, fn == nil)
