@@ -96,18 +96,17 @@ func ExampleSettle() {
 		}
 		return 10 * len(p), nil
 	})
-	// Every element has its outcome, at its own index.
-	for i, p := range paths {
-		if errs[i] != nil {
-			fmt.Println("failed:", errs[i])
-			continue
+	// Every element has its outcome at its own index. errs is nil when
+	// every call succeeded, so range over it rather than index it.
+	for i, err := range errs {
+		if err != nil {
+			fmt.Println("failed:", paths[i], "-", err)
 		}
-		fmt.Println(p, sizes[i])
 	}
+	fmt.Println(sizes)
 	// Output:
-	// a.txt 50
-	// failed: open missing.txt: file does not exist
-	// b.txt 50
+	// failed: missing.txt - open missing.txt: file does not exist
+	// [50 0 50]
 }
 
 func ExampleSettleSeq() {

@@ -70,7 +70,8 @@ func FuzzSettle(f *testing.F) {
 		if in(panicAt) && (!in(cancelAt) || calls[panicAt].Load() != 0) {
 			t.Fatalf("no panic, but element %d panicked", panicAt)
 		}
-		if len(out) != length || len(errs) != length {
+		errs = aligned(t, errs, length)
+		if len(out) != length {
 			t.Fatalf("%d results and %d errors for %d elements", len(out), len(errs), length)
 		}
 		for i := range length {

@@ -7,8 +7,9 @@ import (
 
 // Settle calls fn on every element of in, at most limit calls at once, and
 // returns every outcome: out[i] and errs[i] are what fn returned for in[i].
-// Unlike [Map], it does not stop at a failed call. limit <= 0 means
-// [runtime.GOMAXPROCS](0).
+// Unlike [Map], it does not stop at a failed call. errs is nil if every call
+// succeeded; otherwise it has len(in) elements, nil where a call succeeded.
+// limit <= 0 means [runtime.GOMAXPROCS](0).
 //
 // fn's ctx derives from ctx. When ctx ends, no new call starts: the elements
 // not called get [context.Cause](ctx) as their error, and Settle returns once
@@ -21,24 +22,30 @@ import (
 // left uncalled.
 //
 // Settle runs min(limit, len(in)) worker goroutines, not one per element, and
-// allocates the same amount whatever len(in) is, beyond the two slices, which
-// always have len(in) elements. It costs what Map costs, plus errs: 16 bytes
-// an element to allocate and zero, which can double the time of calls that
-// take nanoseconds. Settle panics if ctx or fn is nil.
+// allocates the same amount whatever len(in) is, beyond out, which always has
+// len(in) elements, and errs. When every call succeeds it costs what Map
+// costs; errs, made at the first failure, costs 16 bytes an element. Settle
+// panics if ctx or fn is nil.
 func Settle[T, R any](ctx context.Context, in []T, limit int,
 	fn func(ctx context.Context, v T) (R, error)) (out []R, errs []error) {
 	mustHave("Settle", ctx, fn == nil)
-	out, errs = make([]R, len(in)), make([]error, len(in))
+	out = make([]R, len(in))
+	if len(in) == 0 {
+		return out, nil
+	}
 	if ctx.Err() != nil {
+		errs = make([]error, len(in))
 		fill(errs, context.Cause(ctx))
 		return out, errs
 	}
-	if len(in) == 0 {
-		return out, errs
-	}
-	r := &sliceRun[T, R]{in: in, out: out, errs: errs, fn: fn}
+	r := &sliceRun[T, R]{in: in, out: out, fn: fn, settle: true}
 	r.run(ctx, limit) // only ever ErrGoexit, which r.cause gives
-	fill(errs[r.claims.claimed():], r.cause())
+	if claimed := r.claims.claimed(); claimed < len(in) {
+		fill(r.errSlice()[claimed:], r.cause())
+	}
+	if p := r.errs.Load(); p != nil {
+		errs = *p
+	}
 	return out, errs
 }
 

@@ -44,6 +44,22 @@ func wantOutcomes(n int) ([]int, []error) {
 // equal to itself only.
 var equateErrors = cmpopts.EquateErrors()
 
+// aligned checks Settle's promise on errs, nil when every call succeeded and
+// len n otherwise, and returns errs as n errors, nil where a call succeeded.
+func aligned(t *testing.T, errs []error, n int) []error {
+	t.Helper()
+	if errs == nil {
+		return make([]error, n)
+	}
+	if len(errs) != n {
+		t.Fatalf("%d errors for %d elements", len(errs), n)
+	}
+	if !slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
+		t.Fatalf("errs holds %d nil errors, want nil when every call succeeded", n)
+	}
+	return errs
+}
+
 // diffErrors returns the difference between two lists of errors, or "" if
 // they are equal; cmp.Diff is called only to show a difference.
 func diffErrors(want, got []error) string {
@@ -64,6 +80,7 @@ func TestSettleOutcomes(t *testing.T) {
 					calls[v].Add(1)
 					return oddFails(ctx, v)
 				})
+				errs = aligned(t, errs, n)
 				wantOut, wantErrs := wantOutcomes(n)
 				if diff := cmp.Diff(wantOut, out); diff != "" {
 					t.Errorf("out (-want +got):\n%s", diff)
@@ -86,6 +103,7 @@ func TestSettleEveryCallFails(t *testing.T) {
 	out, errs := mapx.Settle(context.Background(), ints(5000), 4, func(_ context.Context, v int) (int, error) {
 		return v, errBad
 	})
+	errs = aligned(t, errs, 5000)
 	for i := range errs {
 		if errs[i] != errBad || out[i] != i {
 			t.Fatalf("element %d: %d, %v; want %d, %v", i, out[i], errs[i], i, errBad)
@@ -99,8 +117,8 @@ func TestSettleEmpty(t *testing.T) {
 			t.Error("fn called on empty input")
 			return 0, nil
 		})
-		if out == nil || errs == nil || len(out) != 0 || len(errs) != 0 {
-			t.Errorf("Settle(%#v) = %#v, %#v; want two empty slices", in, out, errs)
+		if out == nil || len(out) != 0 || errs != nil {
+			t.Errorf("Settle(%#v) = %#v, %#v; want an empty result and nil errors", in, out, errs)
 		}
 	}
 }
@@ -132,6 +150,7 @@ func TestSettleContextCanceled(t *testing.T) {
 				}
 				return oddFails(ctx, v)
 			})
+			errs = aligned(t, errs, n)
 			cancel(errStop) // after: changes nothing
 			called := min(tt.stopAt+1, n)
 			if c := calls.Load(); c != int64(called) {
@@ -175,6 +194,7 @@ func TestSettleContextCanceledManyWorkers(t *testing.T) {
 		}
 		return oddFails(fctx, v)
 	})
+	errs = aligned(t, errs, n)
 	if c := afterCancel.Load(); c >= limit {
 		t.Errorf("%d calls started after the cancel, want fewer than the limit", c)
 	}
@@ -232,6 +252,7 @@ func TestSettleGoexit(t *testing.T) {
 		}
 		return oddFails(ctx, v)
 	})
+	errs = aligned(t, errs, n)
 	wantOut, wantErrs := wantOutcomes(n)
 	for i := exitAt; i < n; i++ {
 		wantOut[i], wantErrs[i] = 0, errgroupx.ErrGoexit
@@ -257,6 +278,7 @@ func TestSettleGoexitManyWorkers(t *testing.T) {
 		}
 		return double(ctx, v)
 	})
+	errs = aligned(t, errs, n)
 	exited := 0
 	for i := range n {
 		switch {

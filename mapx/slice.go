@@ -2,6 +2,7 @@ package mapx
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 
 	"github.com/fanout-go/fanout/errgroupx"
@@ -9,9 +10,9 @@ import (
 
 // sliceRun is one call of Map, ForEach or Settle: min(limit, len(in)) workers
 // claim indices of in and call fn on them. Map stops at the first failed
-// call; Settle (errs != nil) records each call's error and goes on.
+// call; Settle (settle) records each call's error and goes on.
 //
-// The workers share claims and the two atomics, and each writes out[i] and
+// The workers share claims and the atomics, and each writes out[i] and
 // errs[i] only for the indices i it claimed; everything else is set before
 // they start. g.Wait orders their writes before the caller reads out and
 // errs.
@@ -20,9 +21,15 @@ type sliceRun[T, R any] struct {
 	ctx    context.Context // the group's: fn's, canceled at the first failure
 	in     []T
 	out    []R
-	errs   []error // Settle's, aligned with in; nil for Map
 	fn     func(context.Context, T) (R, error)
 	claims claimer
+	settle bool // Settle's run: a failed call is recorded, not the end
+	// errs is Settle's slice of errors, aligned with in, made by the first
+	// worker that has an error to put in it. Made up front, it would cost a
+	// run of tiny calls that all succeed as much again as Map: a pointer
+	// slice of len(in) to zero and for the collector to scan.
+	errs   atomic.Pointer[[]error]
+	errsMu sync.Mutex // held to make errs
 
 	// stop is set by the worker whose call failed (for Settle: panicked or
 	// called Goexit) the moment it fails: the group cancels ctx only once the
@@ -57,10 +64,10 @@ func (r *sliceRun[T, R]) work() error {
 			// fn panicked or called runtime.Goexit: stop the other workers
 			// now, not once the group has taken the stack.
 			r.stop.Store(true)
-			if r.errs != nil {
+			if r.settle {
 				// Settle's outcome of a Goexit, for its element and for the
 				// rest of the chunk. (After a panic, Settle panics instead.)
-				fill(r.errs[at.i:at.hi], errgroupx.ErrGoexit)
+				fill(r.errSlice()[at.i:at.hi], errgroupx.ErrGoexit)
 			}
 		}
 	}()
@@ -77,7 +84,7 @@ type span struct{ i, hi int }
 func (r *sliceRun[T, R]) calls(at *span) error {
 	// Locals, not fields: fn may write to memory, so the compiler reloads
 	// fields through r after each call.
-	in, out, errs, fn, ctx := r.in, r.out, r.errs, r.fn, r.ctx
+	in, out, settle, fn, ctx := r.in, r.out, r.settle, r.fn, r.ctx
 	w := r.claims.cursor()
 	for {
 		lo, hi := w.claim()
@@ -96,8 +103,8 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 			i := at.i
 			var err error
 			if out[i], err = fn(ctx, in[i]); err != nil {
-				if errs != nil {
-					errs[i] = err
+				if settle {
+					r.errSlice()[i] = err
 					continue
 				}
 				r.stop.Store(true)
@@ -110,8 +117,8 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 // skip leaves the elements [i, hi) uncalled: Settle gives them the reason.
 func (r *sliceRun[T, R]) skip(i, hi int) {
 	r.ended.Store(true)
-	if r.errs != nil {
-		fill(r.errs[i:hi], r.cause())
+	if r.settle {
+		fill(r.errSlice()[i:hi], r.cause())
 	}
 }
 
@@ -133,6 +140,23 @@ func failure(parent context.Context, i int, err error) error {
 		return perr
 	}
 	return &ItemError{Index: i, Err: err}
+}
+
+// errSlice returns Settle's slice of errors, making it if no worker has yet.
+func (r *sliceRun[T, R]) errSlice() []error {
+	if p := r.errs.Load(); p != nil {
+		return *p
+	}
+	// A lock, not a CompareAndSwap: two workers failing at once must not
+	// both make the slice, so that Settle allocates the same every run.
+	r.errsMu.Lock()
+	defer r.errsMu.Unlock()
+	if p := r.errs.Load(); p != nil {
+		return *p
+	}
+	errs := make([]error, len(r.in))
+	r.errs.Store(&errs)
+	return errs
 }
 
 func fill(errs []error, err error) {
