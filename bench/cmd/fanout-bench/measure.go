@@ -96,7 +96,7 @@ func (m *measurer) measureCase(cpu int, c bench.Case) (Result, error) {
 		if b.N == 0 {
 			// Bench failed, and testing.Benchmark keeps no message: Check
 			// says what was wrong.
-			if err := c.Check(bench.Size(c.Workload.Items)); err != nil {
+			if err := c.Check(c.Workload.Size()); err != nil {
 				return r, fmt.Errorf("cpu=%d %s failed: %v", cpu, c.Name(), err)
 			}
 			return r, fmt.Errorf("cpu=%d %s failed, but its output was right when run again", cpu, c.Name())
@@ -108,7 +108,7 @@ func (m *measurer) measureCase(cpu int, c bench.Case) (Result, error) {
 	}
 	r.Runs = m.runs
 	r.NsPerOp = median(nsOp)
-	r.NsPerItem = r.NsPerOp / float64(bench.Size(c.Workload.Items))
+	r.NsPerItem = r.NsPerOp / float64(c.Workload.Size())
 	r.Allocs, r.Bytes = median(allocs), median(bytes)
 	if r.Metric != "" {
 		r.Value = median(values)
