@@ -402,3 +402,40 @@ func TestChecksCatchWrongOutput(t *testing.T) {
 		})
 	}
 }
+
+// TestPublications checks that each peer's published figures name
+// contenders that exist, and that one figure stands for the peer itself.
+func TestPublications(t *testing.T) {
+	for _, w := range bench.Workloads {
+		p := w.Published
+		if p == nil {
+			continue
+		}
+		t.Run(w.Name, func(t *testing.T) {
+			if c := bench.ContenderNamed(p.Peer); c == nil || !(bench.Case{Workload: w, Contender: c}).Supported() {
+				t.Errorf("the peer %q is no contender that does %s", p.Peer, w.Name)
+			}
+			if p.Source == "" || p.Machine == "" || len(p.Figures) == 0 && p.Words == "" {
+				t.Errorf("%+v lacks its source, machine, or figures and words", p)
+			}
+			peers := 0
+			for _, f := range p.Figures {
+				if f.Contender != "" && bench.ContenderNamed(f.Contender) == nil {
+					t.Errorf("figure %q names no contender: %q", f.Label, f.Contender)
+				}
+				if f.Peer {
+					peers++
+					if f.Contender != p.Peer {
+						t.Errorf("the peer's figure %q stands for %q, want %q", f.Label, f.Contender, p.Peer)
+					}
+				}
+				if f.NsPerOp <= 0 {
+					t.Errorf("figure %q has no time", f.Label)
+				}
+			}
+			if len(p.Figures) > 0 && peers != 1 {
+				t.Errorf("%d figures are the peer's, want 1", peers)
+			}
+		})
+	}
+}

@@ -23,6 +23,9 @@ type Workload struct {
 	// Metric is the unit of the workload's own metric, reported beside
 	// ns/item, or "" when it has none.
 	Metric string
+	// Published is what a peer's project published for the benchmark that
+	// the workload copies, or nil for the workloads of this project.
+	Published *Publication
 
 	supports func(c *Contender) bool
 	prepare  func(c *Contender, items int) *trial
@@ -102,20 +105,22 @@ var Workloads = []*Workload{
 	},
 	{
 		Name: "AntsSleep", Title: "ants' benchmark: 1,000,000 × 10 ms sleep, 50,000 at once", Items: 1_000_000, RaceItems: 2_000,
-		Metric: "x-ideal",
+		Metric: "x-ideal", Published: antsPublished,
 		// A loop would sleep for 2.8 hours.
 		supports: func(c *Contender) bool { return c.Go != nil && c != sequential && !c.fewWorkersOnly() },
 		prepare:  antsSleepTrial,
 	},
 	{
 		Name: "PondRand", Title: "pond's benchmark: 1,000,000 × rand.Float64() from one submitter, 200,000 workers", Items: 1_000_000, RaceItems: 10_000,
-		supports: func(c *Contender) bool { return c.Go != nil && !c.fewWorkersOnly() },
-		prepare:  pondRandTrial,
+		Published: pondPublished,
+		supports:  func(c *Contender) bool { return c.Go != nil && !c.fewWorkersOnly() },
+		prepare:   pondRandTrial,
 	},
 	{
 		Name: "GoPkgzPool", Title: "go-pkgz/pool's benchmark: 1,000,000 × a 1,000-int slice filled, 8 workers", Items: 1_000_000, RaceItems: 2_000,
-		supports: func(c *Contender) bool { return c.Go != nil },
-		prepare:  goPkgzTrial,
+		Published: goPkgzPublished,
+		supports:  func(c *Contender) bool { return c.Go != nil },
+		prepare:   goPkgzTrial,
 	},
 	{
 		Name: "HeavyTail", Title: "heavy tail, in order: 10,000 calls of 1 ms, 1 in 100 of 100 ms, limit 50", Items: 10_000, RaceItems: 200,
