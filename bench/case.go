@@ -33,11 +33,12 @@ func (c Case) Check(items int) error {
 	return nil
 }
 
-// Bench runs the case as a benchmark: b.N operations on [Workload.Size] items each,
-// after building the input and the expected output outside the timer. Limits
-// that follow GOMAXPROCS read it when each operation starts. It
-// reports allocations, ns/item and the workload's [Workload.Metric], and
-// fails b when the last operation's output is wrong.
+// Bench runs the case as a benchmark: b.N operations on [Workload.Size]
+// items each, after building the input and the expected output (and, for a
+// shared pool, the pool) outside the timer. Limits that follow GOMAXPROCS
+// read it when each operation starts. It reports allocations, ns/item and
+// the workload's [Workload.Metric], and fails b when the last operation's
+// output is wrong.
 //
 // Bench panics if the case is not [Case.Supported].
 func (c Case) Bench(b *testing.B) {
