@@ -10,16 +10,16 @@ import (
 
 // fanout is the toolkit itself: mapx.Map for the maps and the first error,
 // a pool.Pool with a Future per task for the round trip and with Pool.Go
-// for the peers' own pool workloads, and mapx.MapSeq for the streams.
+// for the peers' own pool workloads, mapx.MapSeq for the ordered streams,
+// mapx.SettleSeq for the unordered one and mapx.Settle for every outcome.
 //
 // The shapes that wait for APIs still being built are nil, so that their
-// rows say n/a: Unordered for mapx.SettleSeq, Settle for mapx.Settle, Tree
-// for mapx.Expand, SharedPool for a group on a shared pool (issue 12), and
-// Nested.
+// rows say n/a: Tree for mapx.Expand, SharedPool for a group on a shared
+// pool, and Nested.
 var fanout = &Contender{
 	Name:   "fanout",
 	Module: "github.com/fanout-go/fanout",
-	Note:   "mapx.Map; pool.New + pool.Submit per task, or Pool.Go; mapx.MapSeq",
+	Note:   "mapx.Map; pool.New + pool.Submit per task, or Pool.Go; mapx.MapSeq; mapx.SettleSeq; mapx.Settle",
 	Map: func(in []int, limit int, fn func(int) int) []int {
 		out, _ := mapx.Map(context.Background(), in, limit,
 			func(_ context.Context, v int) (int, error) { return fn(v), nil })
@@ -63,4 +63,15 @@ var fanout = &Contender{
 			emit(r)
 		}
 	},
+	Unordered: func(in iter.Seq[int], limit int, fn func(int) int, emit func(int)) {
+		seq := mapx.SettleSeq(context.Background(), in, limit,
+			func(_ context.Context, v int) (int, error) { return fn(v), nil })
+		for o := range seq {
+			if o.Err != nil {
+				panic(o.Err) // no call fails and the context never ends
+			}
+			emit(o.Value)
+		}
+	},
+	Settle: mapx.Settle[int, int],
 }
