@@ -5,98 +5,12 @@ import (
 	"errors"
 	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
-	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/fanout-go/fanout/errgroupx"
 	"github.com/fanout-go/fanout/pool"
 )
-
-// TestContextEnd checks what the end of the pool's ctx does: running tasks
-// see their ctx canceled, queued tasks never start and fail at once (even
-// while a stubborn task keeps its worker), blocked submitters return, and
-// later calls fail without blocking.
-func TestContextEnd(t *testing.T) {
-	tests := []struct {
-		name string
-		ctx  func() (context.Context, func())
-		want error
-	}{
-		{"cancel", func() (context.Context, func()) {
-			ctx, cancel := context.WithCancel(context.Background())
-			return ctx, cancel
-		}, context.Canceled},
-		{"deadline", func() (context.Context, func()) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			// Wait for the deadline on synctest's clock, which moves only
-			// when every goroutine of the bubble is blocked.
-			return ctx, func() { <-ctx.Done(); cancel() }
-		}, context.DeadlineExceeded},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				ctx, end := tt.ctx()
-				p := pool.New(ctx, 2, pool.QueueSize(2))
-				defer p.Close()
-				started := make(chan int, 2)
-				release := make(chan struct{})
-				var ran atomic.Int64
-				honest := pool.Submit(p, func(ctx context.Context) (int, error) {
-					started <- 0
-					<-ctx.Done()
-					return 0, ctx.Err()
-				})
-				stubborn := pool.Submit(p, blocker(started, release, 1))
-				<-started
-				<-started
-				queued := pool.Submit(p, func(context.Context) (int, error) { ran.Add(1); return 2, nil })
-				p.Go(func(context.Context) error { ran.Add(1); return nil })
-				submitted := make(chan *pool.Future[int])
-				go func() { submitted <- pool.Submit(p, returns(3)) }()
-				synctest.Wait()
-
-				end()
-				if _, err := queued.Wait(); err != tt.want {
-					t.Errorf("queued task: got %v, want %v", err, tt.want)
-				}
-				if _, err := (<-submitted).Wait(); err != tt.want {
-					t.Errorf("blocked Submit: got %v, want %v", err, tt.want)
-				}
-				if _, err := honest.Wait(); err != tt.want {
-					t.Errorf("running task: got %v, want its ctx's error %v", err, tt.want)
-				}
-				// More than the queue holds: none may block.
-				for i := range 5 {
-					if _, err := pool.Submit(p, returns(i)).Wait(); err != tt.want {
-						t.Errorf("Submit after the end: got %v, want %v", err, tt.want)
-					}
-				}
-				if f, ok := pool.TrySubmit(p, returns(9)); !ok || !done(f) {
-					t.Errorf("TrySubmit after the end: got %v, want true and a completed Future", ok)
-				}
-				p.Go(func(context.Context) error { ran.Add(1); return nil })
-				if done(stubborn) {
-					t.Error("the stubborn task completed before its release")
-				}
-
-				close(release)
-				err := p.Wait()
-				if diff := cmp.Diff([]error{tt.want}, flatten(err), cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
-					t.Errorf("Wait: want ctx's error once (-want +got):\n%s", diff)
-				}
-				if n := ran.Load(); n != 0 {
-					t.Errorf("%d skipped tasks ran", n)
-				}
-				checkStats(t, p, pool.Stats{Submitted: 12, Completed: 2, Failed: 1, Skipped: 10})
-			})
-		})
-	}
-}
 
 // TestPanic checks that a panic in a task is recovered with its stack, goes
 // to the task's Future (or, for Go, to Wait), and leaves the worker serving.
