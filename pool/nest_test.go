@@ -174,3 +174,34 @@ func TestCloseLetsTasksAddChildren(t *testing.T) {
 		}
 	})
 }
+
+// TestWaitContextSkipsCanceledTask checks that a task that waits for a
+// queued task of its pool, which it would run inline, skips it instead if
+// the awaited task's SubmitContext ctx has ended, even before the AfterFunc
+// that drops it has run: the awaited task never runs, and the waiter gets
+// its error.
+func TestWaitContextSkipsCanceledTask(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := pool.New(context.Background(), 1, pool.QueueSize(1))
+		ctx := newFlagCtx()
+		var ran atomic.Bool
+		parent := pool.Submit(p, func(taskCtx context.Context) (int, error) {
+			child := pool.SubmitContext(ctx, p, func(context.Context) (int, error) {
+				ran.Store(true)
+				return 1, nil
+			})
+			ctx.cancel() // Done stays open: the AfterFunc does not run
+			return child.WaitContext(taskCtx)
+		})
+		_, err := parent.Wait()
+		errSkipped(t, "awaited task", err, "SubmitContext's", context.Canceled)
+		if err := p.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		close(ctx.done)
+		if ran.Load() {
+			t.Error("the awaited task ran after its ctx ended")
+		}
+		checkStats(t, p, pool.Stats{Submitted: 2, Completed: 1, Failed: 1, Skipped: 1})
+	})
+}
