@@ -10,6 +10,9 @@ import (
 
 // ctxDone reports whether the pool's ctx has ended.
 func (p *Pool) ctxDone() bool {
+	if p.done == nil {
+		return false // a ctx that never ends: spare the runtime call
+	}
 	select {
 	case <-p.done: // a non-blocking receive: an atomic load while open
 		return true
@@ -98,9 +101,7 @@ func (p *Pool) settleSkipped() {
 			// taken out before the end, and settled then.
 			continue
 		}
-		if s.stop != nil {
-			s.stop() // if too late, drop finds the pool ended and leaves s alone
-		}
+		s.stopDrop() // if too late, drop finds the pool ended and leaves s alone
 		s.settle(err)
 	}
 }

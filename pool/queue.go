@@ -81,12 +81,11 @@ func (p *Pool) enqueueLocked(t task) {
 		return
 	}
 	s.queued = true
-	if s.ctx == nil {
-		return
-	}
-	if d := s.ctx.Done(); d != nil && d != p.done {
-		// The AfterFunc locks mu, so it cannot run before s.stop is set.
-		s.stop = context.AfterFunc(s.ctx, func() { p.drop(s) })
+	if c := s.caller; c != nil {
+		if d := c.ctx.Done(); d != nil && d != p.done {
+			// The AfterFunc locks mu, so it cannot run before stop is set.
+			c.stop = context.AfterFunc(c.ctx, func() { p.drop(s) })
+		}
 	}
 }
 
@@ -96,9 +95,15 @@ func (p *Pool) enqueueLocked(t task) {
 func (p *Pool) unqueueLocked(s *taskState) {
 	p.stats.Queued--
 	s.queued = false
-	if s.stop != nil {
-		s.stop()
-		s.stop = nil
+	s.stopDrop()
+}
+
+// stopDrop stops the AfterFunc that enqueueLocked registered for s, if any,
+// so that the caller's ctx does not keep the task, its Future and the pool.
+func (s *taskState) stopDrop() {
+	if c := s.caller; c != nil && c.stop != nil {
+		c.stop()
+		c.stop = nil
 	}
 }
 
@@ -153,10 +158,10 @@ func (p *Pool) drop(s *taskState) {
 	p.observeEndLocked()
 	var admitted *waiter
 	// If the end of the pool's ctx came first, s is settleSkipped's; if
-	// s.ctx ended with the pool's, the end comes first.
+	// the caller's ctx ended with the pool's, the end comes first.
 	if !p.ended && s.queued {
 		p.unqueueLocked(s)
-		p.dropLocked(s, skipError("SubmitContext's", s.ctx))
+		p.dropLocked(s, skipError("SubmitContext's", s.caller.ctx))
 		p.compactLocked()
 		admitted = p.admitLocked(nil) // its room is free
 		p.checkDrainedLocked()

@@ -87,9 +87,10 @@ func (p *Pool) Go(fn func(ctx context.Context) error) {
 // submit queues t, or hands it to an idle worker, and reports true; or, when
 // block is false and there is no room, reports false and leaves t alone.
 func (p *Pool) submit(t task, block bool) bool {
-	var cctx context.Context // SubmitContext's ctx
-	var cerr error           // the task's error if cctx has ended
-	if s := t.state(); s != nil && s.ctx != nil {
+	s := t.state()
+	cctx := s.callerCtx() // SubmitContext's ctx
+	var cerr error        // the task's error if cctx has ended
+	if cctx != nil {
 		// Read before observeEndLocked looks at the pool's ctx. A ctx that
 		// ends with the pool's (a task's own, or one derived from the pool's
 		// ctx) ends after it: if cctx has ended with the pool's, the pool is
@@ -97,7 +98,7 @@ func (p *Pool) submit(t task, block bool) bool {
 		// offered to an ended pool is. Read the other way round, a cancel
 		// between the two looks would make it a task its caller gave up on,
 		// and uncounted.
-		cctx, cerr = s.ctx, s.callerErr()
+		cerr = s.callerErr()
 	}
 	// What submit does once mu is unlocked.
 	var (

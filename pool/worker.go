@@ -38,34 +38,45 @@ func (p *Pool) work(w *worker, t task) {
 // when run returns; t runs with the labels of its ctx. If t calls
 // runtime.Goexit, run does not return: goexit accounts for t first.
 func (p *Pool) run(t task, w *worker, carried context.Context) error {
+	if cctx := t.state().callerCtx(); cctx != nil {
+		return p.runCaller(t, w, carried, cctx)
+	}
 	// A worker carries the pool's labels between tasks, so that Submit's and
 	// Go's tasks, the hot path, need no call to set them.
-	ctx, labels, setLabels := p.tctx, p.labels, w == nil
-	if s := t.state(); s != nil && s.ctx != nil {
-		if p.owns(s.ctx) {
-			ctx = s.ctx // a task's ctx ends with the pool's already
-		} else {
-			c, cancel := context.WithCancelCause(s.ctx)
-			stop := context.AfterFunc(p.ctx, func() { cancel(context.Cause(p.ctx)) })
-			// Deferred, so that a Goexit releases them too.
-			defer cancel(nil)
-			defer stop()
-			ctx = p.mark(c)
-		}
-		labels, setLabels = ctx, true
+	if w == nil {
+		pprof.SetGoroutineLabels(p.labels)
 	}
-	if setLabels {
-		pprof.SetGoroutineLabels(labels)
+	return p.call(t, w, p.tctx, carried)
+}
+
+// runCaller is run for a task of SubmitContext, whose ctx is cctx.
+func (p *Pool) runCaller(t task, w *worker, carried, cctx context.Context) error {
+	ctx := cctx // a task's own ctx ends with the pool's already
+	if !p.owns(cctx) {
+		c, cancel := context.WithCancelCause(cctx)
+		stop := context.AfterFunc(p.ctx, func() { cancel(context.Cause(p.ctx)) })
+		// Deferred, so that a Goexit releases them too.
+		defer cancel(nil)
+		defer stop()
+		ctx = p.mark(c)
 	}
-	// A task may set labels of its own on its goroutine and not put them
-	// back, and the runtime does not say what labels a goroutine carries: so
-	// they are set back after every task. It costs a store and a look-up of
-	// one level in carried, ~2 ns.
-	defer pprof.SetGoroutineLabels(carried)
-	return errgroupx.Recover(
+	pprof.SetGoroutineLabels(ctx)
+	return p.call(t, w, ctx, carried)
+}
+
+// call calls t's function with ctx and sets the labels of carried back.
+func (p *Pool) call(t task, w *worker, ctx, carried context.Context) error {
+	err := errgroupx.Recover(
 		func() error { return t.call(ctx) },
 		func(err error) { p.goexit(w, t, err) },
 	)
+	// A task may set labels of its own on its goroutine and not put them
+	// back, and the runtime does not say what labels a goroutine carries: so
+	// they are set back after every task. It costs a store and a look-up of
+	// one level in carried, ~2 ns. (After a Goexit there is no need: the
+	// goroutine is gone, and its successor sets its own.)
+	pprof.SetGoroutineLabels(carried)
+	return err
 }
 
 // finish settles t, which ran with the result err, counts it, and returns
