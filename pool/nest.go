@@ -9,10 +9,11 @@ import "context"
 // calls, and the pool runs the child on the caller's goroutine instead.
 //
 // The rest of the pool knows nested work only through: mark, which makes a
-// task's ctx known; owns, which knows it again; acceptsChildLocked, for
-// submit's decision while Close drains; runInline, which runs a task on
-// the calling goroutine, counted as running already; and runQueued, which
-// takes an awaited task out of the queue (claimLocked) and runs it inline.
+// task's ctx known; owns, which knows it again; acceptsChildLocked and
+// runsInline, for submit's decisions while Close drains and on a full
+// queue; runInline, which runs a task on the calling goroutine, counted as
+// running already; and runQueued, which WaitContext calls to take an
+// awaited task out of the queue (claimLocked) and run it inline.
 
 // poolKey is the context key under which a task's ctx holds its pool.
 type poolKey struct{}
@@ -40,6 +41,13 @@ func (p *Pool) owns(ctx context.Context) bool {
 // are gone.
 func (p *Pool) acceptsChildLocked(cctx context.Context) bool {
 	return p.phase == draining && p.owns(cctx)
+}
+
+// runsInline reports whether a submitter with cctx that finds the queue
+// full runs its task itself rather than wait: a task of p's does, since
+// waiting could deadlock when every worker does it.
+func (p *Pool) runsInline(cctx context.Context) bool {
+	return p.owns(cctx)
 }
 
 // runInline runs t, counted as running already, on the calling goroutine:

@@ -130,9 +130,7 @@ func (p *Pool) submit(t task, block bool) bool {
 		p.enqueueLocked(t)
 	case !block:
 		accepted = false
-	case p.owns(cctx):
-		// A task of this pool, submitting to its full queue: waiting could
-		// deadlock when every worker does it, so t runs here instead.
+	case p.runsInline(cctx):
 		p.stats.Submitted++
 		p.stats.Running++
 		inline = true
