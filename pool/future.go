@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -135,11 +136,14 @@ func settle(t task, err error) error {
 }
 
 // skipError is the error of a task that did not run because ctx, whose it
-// is, ended: it wraps ctx's error, and its cause if that is another error,
-// so that errors.Is finds both.
+// is, ended: it wraps ctx's error, and its cause if that is another error
+// with something else to say, so that errors.Is finds both.
 func skipError(whose string, ctx context.Context) error {
 	err := ctx.Err()
-	if cause := context.Cause(ctx); cause != err {
+	// errors.Is, not ==: a Context of the caller's own may return errors of
+	// a type that == panics on, which errors.Is does not compare, and whose
+	// text tells whether they say the same.
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(err, cause) && cause.Error() != err.Error() {
 		return fmt.Errorf("pool: %s context ended: %w: %w", whose, err, cause)
 	}
 	return fmt.Errorf("pool: %s context ended: %w", whose, err)

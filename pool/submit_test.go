@@ -3,6 +3,7 @@ package pool_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -122,4 +123,55 @@ func TestSubmitContextPoolEnd(t *testing.T) {
 	if _, err := f.Wait(); err != errShutdown {
 		t.Errorf("got %v, want the cause of the pool's end, %v", err, errShutdown)
 	}
+}
+
+// sliceErr is an error of a type that == panics on.
+type sliceErr []string
+
+func (e sliceErr) Error() string { return strings.Join(e, ", ") }
+
+// oddCtx is a caller's Context that has ended with an error of its own type,
+// which == cannot compare.
+type oddCtx struct{ context.Context }
+
+func (oddCtx) Done() <-chan struct{} { return closed }
+func (oddCtx) Err() error            { return sliceErr{"gone", "away"} }
+
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// TestSkipErrors checks what the error of a task that never ran says: whose
+// context ended, its error and its cause, which errors.Is finds, also for a
+// Context of the caller's own with an error == cannot compare.
+func TestSkipErrors(t *testing.T) {
+	errShutdown, errLeft := errors.New("shutdown"), errors.New("client left")
+	poolCtx, endPool := context.WithCancelCause(context.Background())
+	p := pool.New(poolCtx, 1)
+	defer p.Close()
+	caller, leave := context.WithCancelCause(context.Background())
+	leave(errLeft)
+	tests := []struct {
+		name string
+		f    func() *pool.Future[int]
+		msg  string
+		is   []error
+	}{
+		{"caller's ctx with a cause", func() *pool.Future[int] { return pool.SubmitContext(caller, p, returns(1)) },
+			"pool: SubmitContext's context ended: context canceled: client left", []error{context.Canceled, errLeft}},
+		{"caller's own Context", func() *pool.Future[int] { return pool.SubmitContext(oddCtx{context.Background()}, p, returns(1)) },
+			"pool: SubmitContext's context ended: gone, away", nil},
+		{"pool's ctx with a cause", func() *pool.Future[int] { endPool(errShutdown); return pool.Submit(p, returns(1)) },
+			"pool: the pool's context ended: context canceled: shutdown", []error{context.Canceled, errShutdown}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tt.f().Wait()
+			if err == nil || err.Error() != tt.msg {
+				t.Errorf("got error %v, want %q", err, tt.msg)
+			}
+			for _, target := range tt.is {
+				errIs(t, "Future", err, target)
+			}
+		})
+	}
+	errIs(t, "Wait", p.Wait(), errShutdown)
 }
