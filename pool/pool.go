@@ -129,8 +129,8 @@ const (
 
 // New starts a Pool of workers goroutines, which run at most workers tasks at
 // once; workers <= 0 means [runtime.GOMAXPROCS](0). ctx is the pool's
-// lifetime: when it ends, running tasks see their ctx canceled, queued tasks
-// are skipped and new ones are refused (see the package documentation).
+// lifetime: when it ends, running tasks see their ctx canceled, and queued
+// and new tasks are skipped (see the package documentation).
 // The workers carry ctx's pprof labels, not those of New's caller.
 //
 // New panics if ctx or an option is nil, or if an option is invalid, such

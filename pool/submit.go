@@ -55,9 +55,9 @@ func TrySubmit[R any](p *Pool, fn func(ctx context.Context) (R, error)) (*Future
 // that was itself added with SubmitContext, that ends when the task returns,
 // and a child it did not wait for may be skipped or see its ctx canceled.
 //
-// Besides the Future, SubmitContext allocates, unless ctx is a task's own,
-// the context that fn runs with and, while the task is queued, an AfterFunc
-// on ctx. It panics if ctx or fn is nil.
+// Besides the Future, SubmitContext allocates a small record of ctx and,
+// unless ctx is a task's own, the context that fn runs with; while the task
+// is queued, an AfterFunc on ctx. It panics if ctx or fn is nil.
 func SubmitContext[R any](ctx context.Context, p *Pool, fn func(ctx context.Context) (R, error)) *Future[R] {
 	if ctx == nil {
 		panic("pool: SubmitContext called with nil Context")
