@@ -174,4 +174,15 @@ func TestSkipErrors(t *testing.T) {
 		})
 	}
 	errIs(t, "Wait", p.Wait(), errShutdown)
+
+	// errors.As finds the cause too, whatever its type.
+	odd, leaveOddly := context.WithCancelCause(context.Background())
+	leaveOddly(sliceErr{"bye"})
+	q := pool.New(context.Background(), 1)
+	defer q.Close()
+	_, err := pool.SubmitContext(odd, q, returns(1)).Wait()
+	var se sliceErr
+	if !errors.As(err, &se) || se.Error() != "bye" || !errors.Is(err, context.Canceled) {
+		t.Errorf("got error %v, want one errors.As finds the cause sliceErr{bye} in", err)
+	}
 }
