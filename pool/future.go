@@ -2,7 +2,6 @@ package pool
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"sync/atomic"
 )
@@ -133,45 +132,6 @@ func settle(t task, err error) error {
 	}
 	return err
 }
-
-// skipError returns the error of a task that did not run because ctx,
-// whose it is, ended.
-func skipError(whose string, ctx context.Context) error {
-	e := &endedError{whose: whose, err: ctx.Err()}
-	// errors.Is, not ==: a Context of the caller's own may return errors of
-	// a type that == panics on, which errors.Is does not compare, and whose
-	// text tells whether they say the same.
-	if cause := context.Cause(ctx); cause != nil && !errors.Is(e.err, cause) && cause.Error() != e.err.Error() {
-		e.cause = cause
-	}
-	return e
-}
-
-// endedError is the error of a task that did not run because a ctx ended:
-// its text says whose ctx, and errors.Is and errors.As find the ctx's error
-// and its cause. It is made without fmt, whose Errorf took tens of
-// microseconds right after a collection, under the pool's lock, on the path
-// that makes a cancel take effect (BenchmarkCancelWait).
-type endedError struct {
-	whose string // "the pool's" or "SubmitContext's"
-	err   error  // the ctx's Err
-	cause error  // its Cause, when that says something else; or nil
-}
-
-func (e *endedError) Error() string {
-	s := "pool: " + e.whose + " context ended: " + e.err.Error()
-	if e.cause != nil {
-		s += ": " + e.cause.Error()
-	}
-	return s
-}
-
-// Unwrap returns the ctx's error; Is and As look into its cause.
-func (e *endedError) Unwrap() error { return e.err }
-
-func (e *endedError) Is(target error) bool { return e.cause != nil && errors.Is(e.cause, target) }
-
-func (e *endedError) As(target any) bool { return e.cause != nil && errors.As(e.cause, target) }
 
 // closedChan is what taskState.done holds once a task has completed before any
 // Done asked for a channel: a channel that is closed already, shared by every
