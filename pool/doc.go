@@ -112,9 +112,10 @@
 //
 // Submit allocates one [Future] per task; Go allocates nothing beyond the
 // caller's function. Neither starts a goroutine, nor allocates to wait for
-// room in the queue. A tiny task costs about 250 ns from Submit to the
-// return of its Future's Wait, on 2 cores, where workers reading functions
-// from a bare channel take about 170 ns.
+// room in the queue. Measured on 2 cores, a task that does nothing costs
+// about 350 ns from Submit to the return of its Future's Wait, and 170 ns
+// with Go; workers reading functions from a bare channel take about 240 ns
+// and 115 ns for the same.
 //
 // # Testing
 //
