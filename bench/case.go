@@ -25,6 +25,7 @@ func (c Case) Name() string { return c.Workload.Name + "/" + c.Contender.Name }
 func (c Case) Check(items int) error {
 	c.mustBeSupported()
 	t := c.Workload.prepare(c.Contender, items)
+	defer t.release()
 	t.run()
 	if err := t.check(); err != nil {
 		return fmt.Errorf("%s with %d items: %w", c.Name(), items, err)
@@ -32,17 +33,19 @@ func (c Case) Check(items int) error {
 	return nil
 }
 
-// Bench runs the case as a benchmark: b.N operations on [Size] items each,
-// after building the input and the expected output outside the timer. Limits
-// that follow GOMAXPROCS read it when each operation starts. It
-// reports allocations, ns/item and the workload's [Workload.Metric], and
-// fails b when the last operation's output is wrong.
+// Bench runs the case as a benchmark: b.N operations on [Workload.Size]
+// items each, after building the input and the expected output (and, for a
+// shared pool, the pool) outside the timer. Limits that follow GOMAXPROCS
+// read it when each operation starts. It reports allocations, ns/item and
+// the workload's [Workload.Metric], and fails b when the last operation's
+// output is wrong.
 //
 // Bench panics if the case is not [Case.Supported].
 func (c Case) Bench(b *testing.B) {
 	c.mustBeSupported()
-	items := Size(c.Workload.Items)
+	items := c.Workload.Size()
 	t := c.Workload.prepare(c.Contender, items)
+	defer t.release()
 	b.ReportAllocs()
 	// A b.N loop, not b.Loop: b.Loop measures everything in the benchmark's
 	// first call, which go test makes before it sets GOMAXPROCS to the
@@ -68,5 +71,12 @@ func (c Case) mustBeSupported() {
 	if !c.Supported() {
 		panic(fmt.Sprintf("bench: %s: %s has no way to do %s",
 			c.Name(), c.Contender.Name, c.Workload.Name))
+	}
+}
+
+// release calls t.close, if there is one.
+func (t *trial) release() {
+	if t.close != nil {
+		t.close()
 	}
 }

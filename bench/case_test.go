@@ -3,7 +3,11 @@ package bench_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"iter"
+	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,7 +20,7 @@ import (
 // do, before anyone times it.
 func TestCases(t *testing.T) {
 	for _, w := range bench.Workloads {
-		items := bench.Size(w.Items)
+		items := w.Size()
 		if testing.Short() {
 			items /= 10
 		}
@@ -37,17 +41,19 @@ func TestCases(t *testing.T) {
 // TestSupport pins down which contender does which workload, so that a
 // contender cannot drop out of the table unnoticed.
 func TestSupport(t *testing.T) {
-	want := map[string]string{ // workloads each contender has no way to do
-		"fanout":     "",
-		"sequential": "",
-		"errgroup":   "Stream",
-		"errgroupx":  "Stream",
-		"conc-iter":  "PoolRoundTrip Stream",
-		"conc-pool":  "",
-		"pond":       "",
-		"ants":       "Stream",
-		"rill":       "PoolRoundTrip",
-		"reference":  "",
+	want := map[string]string{ // workloads each contender has no way to do, or is not run on
+		"fanout":     "TreeCPU TreeIO SharedPoolGroup Nested",
+		"sequential": "AntsSleep HeavyTail HeavyTailUnordered",
+		"errgroup":   "Stream HeavyTail",
+		"errgroupx":  "Stream HeavyTail",
+		"conc-iter": "PoolRoundTrip Stream AntsSleep PondRand GoPkgzPool HeavyTail HeavyTailUnordered " +
+			"TreeCPU TreeIO SharedPoolGroup Nested",
+		"conc-pool": "TreeCPU TreeIO SharedPoolGroup",
+		"pond":      "HeavyTailUnordered",
+		"ants":      "Stream HeavyTail TreeCPU TreeIO",
+		"rill":      "PoolRoundTrip AntsSleep PondRand GoPkgzPool EveryOutcome TreeCPU TreeIO SharedPoolGroup Nested",
+		"go-pkgz":   "Stream AntsSleep PondRand HeavyTail HeavyTailUnordered TreeCPU TreeIO SharedPoolGroup Nested",
+		"reference": "",
 	}
 	if len(bench.Contenders) != len(want) {
 		t.Errorf("%d contenders, want %d", len(bench.Contenders), len(want))
@@ -65,40 +71,123 @@ func TestSupport(t *testing.T) {
 	}
 }
 
-// TestMapLimit checks that every contender's Map runs at most limit calls at
-// once, the promise all the map workloads rely on.
-func TestMapLimit(t *testing.T) {
-	const limit = 3
-	in := make([]int, 2000)
-	for _, c := range bench.Contenders {
-		if c.Map == nil {
-			continue
+// TestEveryWorkloadIsBenchmarked checks that bench_test.go has a benchmark
+// for each workload, which go test -bench and CI run.
+func TestEveryWorkloadIsBenchmarked(t *testing.T) {
+	src, err := os.ReadFile("bench_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range bench.Workloads {
+		call := fmt.Sprintf("func Benchmark%s(b *testing.B)", w.Name)
+		if !strings.Contains(string(src), call) || !strings.Contains(string(src), fmt.Sprintf("benchWorkload(b, %q)", w.Name)) {
+			t.Errorf("bench_test.go has no Benchmark%s that runs %s", w.Name, w.Name)
 		}
-		t.Run(c.Name, func(t *testing.T) {
-			var running, peak atomic.Int64
-			c.Map(in, limit, func(v int) int {
-				n := running.Add(1)
-				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-				}
-				runtime.Gosched() // give other calls a chance to overlap this one
-				running.Add(-1)
-				return v
-			})
-			if p := peak.Load(); p > limit {
-				t.Errorf("%d calls ran at once, limit %d", p, limit)
+	}
+}
+
+// shape is one of a contender's funcs, called on n items with a limit;
+// work(v) is the work for item v and returns v.
+type shape struct {
+	name string
+	call func(n, limit int, work func(int) int)
+}
+
+// shapes returns the shapes c has.
+func shapes(c *bench.Contender) []shape {
+	ctx := context.Background()
+	var s []shape
+	add := func(name string, has bool, call func(n, limit int, work func(int) int)) {
+		if has {
+			s = append(s, shape{name, call})
+		}
+	}
+	ok := func(work func(int) int) func(context.Context, int) (int, error) {
+		return func(_ context.Context, v int) (int, error) { return work(v), nil }
+	}
+	add("Map", c.Map != nil, func(n, limit int, work func(int) int) { c.Map(iota(n), limit, work) })
+	add("MapErr", c.MapErr != nil, func(n, limit int, work func(int) int) { c.MapErr(ctx, iota(n), limit, ok(work)) })
+	add("Pool", c.Pool != nil, func(n, limit int, work func(int) int) { c.Pool(n, limit, work) })
+	add("Stream", c.Stream != nil, func(n, limit int, work func(int) int) { c.Stream(seq(n), limit, work, func(int) {}) })
+	add("Unordered", c.Unordered != nil, func(n, limit int, work func(int) int) { c.Unordered(seq(n), limit, work, func(int) {}) })
+	add("Go", c.Go != nil, func(n, limit int, work func(int) int) { c.Go(n, limit, func(i int) { work(i) }) })
+	add("Settle", c.Settle != nil, func(n, limit int, work func(int) int) { c.Settle(ctx, iota(n), limit, ok(work)) })
+	add("Tree", c.Tree != nil, func(n, limit int, work func(int) int) {
+		var start []int
+		if n > 0 {
+			start = []int{0}
+		}
+		c.Tree(ctx, start, limit, func(_ context.Context, v int, add func(int)) error {
+			work(v)
+			for k := 2*v + 1; k <= 2*v+2 && k < n; k++ {
+				add(k)
 			}
+			return nil
 		})
+	})
+	add("SharedPool", c.SharedPool != nil, func(n, limit int, work func(int) int) {
+		group, closePool := c.SharedPool(limit)
+		defer closePool()
+		group(n/2, func(i int) { work(i) })
+		group(n-n/2, func(i int) { work(n/2 + i) })
+	})
+	add("Nested", c.Nested != nil, func(n, limit int, work func(int) int) {
+		inner := min(10, n)
+		if inner == 0 {
+			c.Nested(0, 0, limit, func(o, i int) { work(0) })
+			return
+		}
+		c.Nested(n/inner, inner, limit, func(o, i int) { work(o*inner + i) })
+	})
+	return s
+}
+
+// TestLimits checks that every contender runs at most limit calls at once
+// in every shape, the promise all the workloads rely on; Nested has a limit
+// at each level, so limit² there.
+func TestLimits(t *testing.T) {
+	const limit = 3
+	for _, c := range bench.Contenders {
+		for _, s := range shapes(c) {
+			t.Run(c.Name+"/"+s.name, func(t *testing.T) {
+				var running, peak atomic.Int64
+				s.call(600, limit, func(v int) int {
+					n := running.Add(1)
+					for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+					}
+					runtime.Gosched() // give other calls a chance to overlap this one
+					running.Add(-1)
+					return v
+				})
+				bound := int64(limit)
+				if s.name == "Nested" {
+					bound = limit * limit
+				}
+				if p := peak.Load(); p > bound {
+					t.Errorf("%d calls ran at once, limit %d", p, bound)
+				}
+			})
+		}
 	}
 }
 
 // TestEmpty checks that every contender copes with no items at all: no
-// result, no error, no hang.
+// call, no hang.
 func TestEmpty(t *testing.T) {
-	id := func(v int) int { return v }
+	for _, c := range bench.Contenders {
+		for _, s := range shapes(c) {
+			t.Run(c.Name+"/"+s.name, func(t *testing.T) {
+				s.call(0, 2, func(v int) int {
+					t.Errorf("called with %d", v)
+					return v
+				})
+			})
+		}
+	}
 	for _, c := range bench.Contenders {
 		t.Run(c.Name, func(t *testing.T) {
 			if c.Map != nil {
-				if out := c.Map(nil, 2, id); len(out) != 0 {
+				if out := c.Map(nil, 2, func(v int) int { return v }); len(out) != 0 {
 					t.Errorf("Map(nil) = %v, want no results", out)
 				}
 			}
@@ -109,15 +198,17 @@ func TestEmpty(t *testing.T) {
 					t.Errorf("MapErr(nil) = %v, %v, want no results and no error", out, err)
 				}
 			}
-			if c.Pool != nil {
-				if out := c.Pool(0, 2, id); len(out) != 0 {
-					t.Errorf("Pool(0) = %v, want no results", out)
+			if c.Settle != nil {
+				out, errs := c.Settle(context.Background(), nil, 2,
+					func(_ context.Context, v int) (int, error) { return v, nil })
+				if len(out) != 0 || errors.Join(errs...) != nil {
+					t.Errorf("Settle(nil) = %v, %v, want no results and no error", out, errs)
 				}
 			}
-			if c.Stream != nil {
-				c.Stream(func(func(int) bool) {}, 2, id, func(r int) {
-					t.Errorf("Stream of nothing emitted %d", r)
-				})
+			if c.Pool != nil {
+				if out := c.Pool(0, 2, func(v int) int { return v }); len(out) != 0 {
+					t.Errorf("Pool(0) = %v, want no results", out)
+				}
 			}
 		})
 	}
@@ -130,17 +221,6 @@ func TestEmpty(t *testing.T) {
 // ToSlice does at an error) is caught by the calls they make meanwhile.
 func TestNoWorkAfterReturn(t *testing.T) {
 	const n, failAt = 2000, 10
-	in := make([]int, n)
-	for i := range in {
-		in[i] = i
-	}
-	seq := func(yield func(int) bool) {
-		for _, v := range in {
-			if !yield(v) {
-				return
-			}
-		}
-	}
 	for _, c := range bench.Contenders {
 		t.Run(c.Name, func(t *testing.T) {
 			var returned atomic.Bool
@@ -163,12 +243,12 @@ func TestNoWorkAfterReturn(t *testing.T) {
 					t.Errorf("%s: %d calls of fn started after it returned", what, a)
 				}
 			}
-			if c.Map != nil {
-				check("Map", func() { c.Map(in, 4, id) })
+			for _, s := range shapes(c) {
+				check(s.name, func() { s.call(n, 4, id) })
 			}
 			if c.MapErr != nil {
-				check("MapErr", func() {
-					c.MapErr(context.Background(), in, 4, func(_ context.Context, v int) (int, error) {
+				check("MapErr failing", func() {
+					c.MapErr(context.Background(), iota(n), 4, func(_ context.Context, v int) (int, error) {
 						if id(v) == failAt {
 							return 0, errors.New("fail")
 						}
@@ -176,11 +256,185 @@ func TestNoWorkAfterReturn(t *testing.T) {
 					})
 				})
 			}
-			if c.Pool != nil {
-				check("Pool", func() { c.Pool(n, 4, id) })
+		})
+	}
+}
+
+// TestTreeError checks that a failing visit's error comes back from every
+// contender's Tree, and that the walk then ends.
+func TestTreeError(t *testing.T) {
+	boom := errors.New("boom")
+	for _, c := range bench.Contenders {
+		if c.Tree == nil {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			err := c.Tree(context.Background(), []int{0}, 3, func(_ context.Context, v int, add func(int)) error {
+				if v == 5 {
+					return boom
+				}
+				for k := 2*v + 1; k <= 2*v+2 && k < 1000; k++ {
+					add(k)
+				}
+				return nil
+			})
+			if !errors.Is(err, boom) {
+				t.Errorf("Tree = %v, want %v", err, boom)
 			}
-			if c.Stream != nil {
-				check("Stream", func() { c.Stream(seq, 4, id, func(int) {}) })
+		})
+	}
+}
+
+// iota returns 0, 1, ..., n-1.
+func iota(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+// seq returns an iterator over 0, 1, ..., n-1.
+func seq(n int) iter.Seq[int] { return slices.Values(iota(n)) }
+
+// TestChecksCatchWrongOutput feeds the new workloads' checks contenders that
+// get one thing wrong, and one that reports every failure in one joined
+// error, which is right.
+func TestChecksCatchWrongOutput(t *testing.T) {
+	skip3 := func(n, _ int, task func(int)) {
+		for i := range n {
+			if i != 3 {
+				task(i)
+			}
+		}
+	}
+	twice3 := func(n, _ int, task func(int)) {
+		for i := range n {
+			task(i)
+		}
+		task(3)
+	}
+	settle := func(mangle func(errs []error) []error) func(context.Context, []int, int,
+		func(context.Context, int) (int, error)) ([]int, []error) {
+		return func(ctx context.Context, in []int, _ int, fn func(context.Context, int) (int, error)) ([]int, []error) {
+			out, errs := make([]int, len(in)), make([]error, len(in))
+			for i, v := range in {
+				out[i], errs[i] = fn(ctx, v)
+			}
+			return out, mangle(errs)
+		}
+	}
+	emitAll := func(in iter.Seq[int], _ int, fn func(int) int, emit func(int)) {
+		for v := range in {
+			emit(fn(v))
+		}
+	}
+	tests := []struct {
+		name     string
+		workload string
+		c        *bench.Contender
+		right    bool
+	}{
+		{"Go skips a task", "PondRand", &bench.Contender{Go: skip3}, false},
+		{"Go runs a task twice", "GoPkgzPool", &bench.Contender{Go: twice3}, false},
+		{"Unordered drops a result", "HeavyTailUnordered", &bench.Contender{
+			Unordered: func(in iter.Seq[int], limit int, fn func(int) int, emit func(int)) {
+				emitAll(in, limit, fn, func(r int) {
+					if r != 4 {
+						emit(r)
+					}
+				})
+			}}, false},
+		{"Stream emits in reverse", "HeavyTail", &bench.Contender{
+			Stream: func(in iter.Seq[int], limit int, fn func(int) int, emit func(int)) {
+				var rs []int
+				emitAll(in, limit, fn, func(r int) { rs = append(rs, r) })
+				slices.Reverse(rs)
+				for _, r := range rs {
+					emit(r)
+				}
+			}}, false},
+		{"Settle drops the errors", "EveryOutcome", &bench.Contender{
+			Settle: settle(func([]error) []error { return nil })}, false},
+		{"Settle reports an error at the wrong item", "EveryOutcome", &bench.Contender{
+			Settle: settle(func(errs []error) []error { return append(errs[1:], errs[0]) })}, false},
+		{"Settle joins the errors", "EveryOutcome", &bench.Contender{
+			Settle: settle(func(errs []error) []error { return []error{errors.Join(errs...)} })}, true},
+		{"Tree skips a child", "TreeCPU", &bench.Contender{
+			Tree: func(ctx context.Context, start []int, _ int, visit func(context.Context, int, func(int)) error) error {
+				stack := start
+				for len(stack) > 0 {
+					v := stack[0]
+					stack = stack[1:]
+					if err := visit(ctx, v, func(k int) {
+						if k != 7 {
+							stack = append(stack, k)
+						}
+					}); err != nil {
+						return err
+					}
+				}
+				return nil
+			}}, false},
+		{"SharedPool skips a task", "SharedPoolGroup", &bench.Contender{
+			SharedPool: func(int) (func(int, func(int)), func()) {
+				return func(n int, task func(int)) { skip3(n, 0, task) }, func() {}
+			}}, false},
+		{"Nested skips a call", "Nested", &bench.Contender{
+			Nested: func(outer, inner, _ int, call func(o, i int)) {
+				for o := range outer {
+					for i := 1; i < inner; i++ {
+						call(o, i)
+					}
+				}
+			}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.c.Name = "broken"
+			err := bench.Case{Workload: bench.WorkloadNamed(tt.workload), Contender: tt.c}.Check(20)
+			if tt.right && err != nil {
+				t.Errorf("Check = %v, want nil", err)
+			}
+			if !tt.right && err == nil {
+				t.Errorf("Check = nil, want an error")
+			}
+		})
+	}
+}
+
+// TestPublications checks that each peer's published figures name
+// contenders that exist, and that one figure stands for the peer itself.
+func TestPublications(t *testing.T) {
+	for _, w := range bench.Workloads {
+		p := w.Published
+		if p == nil {
+			continue
+		}
+		t.Run(w.Name, func(t *testing.T) {
+			if c := bench.ContenderNamed(p.Peer); c == nil || !(bench.Case{Workload: w, Contender: c}).Supported() {
+				t.Errorf("the peer %q is no contender that does %s", p.Peer, w.Name)
+			}
+			if p.Source == "" || p.Machine == "" || len(p.Figures) == 0 && p.Words == "" {
+				t.Errorf("%+v lacks its source, machine, or figures and words", p)
+			}
+			peers := 0
+			for _, f := range p.Figures {
+				if f.Contender != "" && bench.ContenderNamed(f.Contender) == nil {
+					t.Errorf("figure %q names no contender: %q", f.Label, f.Contender)
+				}
+				if f.Peer {
+					peers++
+					if f.Contender != p.Peer {
+						t.Errorf("the peer's figure %q stands for %q, want %q", f.Label, f.Contender, p.Peer)
+					}
+				}
+				if f.NsPerOp <= 0 {
+					t.Errorf("figure %q has no time", f.Label)
+				}
+			}
+			if len(p.Figures) > 0 && peers != 1 {
+				t.Errorf("%d figures are the peer's, want 1", peers)
 			}
 		})
 	}

@@ -38,8 +38,46 @@ type Contender struct {
 
 	// Stream reads in, calls fn on each item with at most limit calls at
 	// once, and calls emit with each result in input order, from one
-	// goroutine, holding a bounded number of items at any time (Stream).
+	// goroutine, holding a bounded number of items at any time (Stream,
+	// HeavyTail).
 	Stream func(in iter.Seq[int], limit int, fn func(int) int, emit func(int))
+
+	// Unordered is Stream with results emitted as their calls finish, in
+	// any order (HeavyTailUnordered).
+	Unordered func(in iter.Seq[int], limit int, fn func(int) int, emit func(int))
+
+	// Go adds the n tasks task(0), ..., task(n-1) one by one, from the
+	// calling goroutine, to a pool of the given number of workers, and
+	// returns once all have run (the peers' own workloads: AntsSleep,
+	// PondRand, GoPkgzPool).
+	Go func(n, workers int, task func(i int))
+
+	// Settle calls fn on every element of in, with at most limit calls at
+	// once, whatever fails, and returns the results and the errors: errs[i]
+	// is fn's error for in[i] where the library reports errors by item, or
+	// else errs holds what it reports instead, such as one joined error
+	// (EveryOutcome).
+	Settle func(ctx context.Context, in []int, limit int,
+		fn func(context.Context, int) (int, error)) (out []int, errs []error)
+
+	// Tree visits the values of start and every value that a visit adds,
+	// with at most limit visits at once, and returns the first error of a
+	// visit. visit calls add from its own goroutine, before it returns
+	// (TreeCPU, TreeIO).
+	Tree func(ctx context.Context, start []int, limit int,
+		visit func(ctx context.Context, v int, add func(int)) error) error
+
+	// SharedPool starts a pool of the given number of workers and returns
+	// group, which runs task(0), ..., task(n-1) on that pool and returns
+	// once they have run, and close, which ends the pool (SharedPoolGroup).
+	// The pool outlives each group: several groups share it, one after
+	// another or at once.
+	SharedPool func(workers int) (group func(n int, task func(i int)), close func())
+
+	// Nested runs outer tasks at most limit at once, each of which calls
+	// call(o, i) for every i below inner, at most limit at once within
+	// that task: a map inside each task of a pool (Nested).
+	Nested func(outer, inner, limit int, call func(o, i int))
 }
 
 // Contenders lists every contender, fanout first and the reference last.
@@ -53,6 +91,7 @@ var Contenders = []*Contender{
 	pondC,
 	antsC,
 	rillC,
+	goPkgz,
 	reference,
 }
 

@@ -3,10 +3,10 @@
 // side by side.
 //
 // A [Workload] is one task (map 100,000 ints, stop at the first error, stream a
-// million items in order, ...). A [Contender] is one way to do it: fanout, a
-// peer library used the way its documentation suggests, a plain sequential
-// loop, or a hand-written reference that marks how close to the hardware a
-// library can get. [Case.Bench] runs one workload by one contender as a Go
+// million items in order, walk a tree that grows as it is walked, ...). A
+// [Contender] is one way to do it: fanout, a peer library used the way its
+// documentation suggests, a plain sequential loop, or a hand-written
+// reference that marks how close to the hardware a library can get. [Case.Bench] runs one workload by one contender as a Go
 // benchmark; the package's own benchmarks and the fanout-bench command both
 // call it, so the numbers of the two come from the same code.
 //
@@ -25,7 +25,17 @@
 //
 // # Sizes
 //
-// Workloads run at the sizes of the issue that asked for them. Under the race
-// detector, where timings mean nothing, they shrink ten-fold (see [Size]) so
-// that CI's one-iteration run of every benchmark stays quick.
+// Workloads run at the sizes of the issue that asked for them, and the
+// peers' own benchmarks with the constants their projects use. Under the
+// race detector, where timings mean nothing, each runs at the small size it
+// names (see [Workload.Size]), so that CI's one-iteration run of every
+// benchmark stays quick.
+//
+// # The peers' own benchmarks
+//
+// Three workloads copy a peer's published benchmark: ants', pond's and
+// go-pkgz/pool's. Each carries what that project published for it (see
+// [Publication]), so that the fanout-bench command can print it beside the
+// same ratios measured here: times from other machines compare only as
+// ratios.
 package bench

@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"cmp"
 	"context"
+	"iter"
 
 	"github.com/fanout-go/fanout/errgroupx"
 	"golang.org/x/sync/errgroup"
@@ -13,6 +15,7 @@ import (
 type group interface {
 	SetLimit(n int)
 	Go(f func() error)
+	TryGo(f func() error) bool
 	Wait() error
 }
 
@@ -76,6 +79,73 @@ func perItemContender(name, module, note string,
 				return nil
 			})
 			return out
+		},
+		Go: func(n, workers int, task func(int)) {
+			_ = each(context.Background(), n, workers, func(_ context.Context, i int) error {
+				task(i)
+				return nil
+			})
+		},
+		Unordered: func(in iter.Seq[int], limit int, fn func(int) int, emit func(int)) {
+			g, _ := newGroup(context.Background())
+			g.SetLimit(limit)
+			unorderedOn(in, fn, emit,
+				func(f func()) { g.Go(func() error { f(); return nil }) },
+				func() { _ = g.Wait() }) // no call fails
+		},
+		// Settle: every task returns nil, so that none cancels the rest, and
+		// keeps its error in a slice of one per item.
+		Settle: func(ctx context.Context, in []int, limit int,
+			fn func(context.Context, int) (int, error)) ([]int, []error) {
+			out, errs := make([]int, len(in)), make([]error, len(in))
+			_ = each(ctx, len(in), limit, func(ctx context.Context, i int) error {
+				out[i], errs[i] = fn(ctx, in[i])
+				return nil
+			})
+			return out, errs
+		},
+		// Tree: a visit that adds a value starts its visit with TryGo, and
+		// makes it itself when the group is full. Go would block there, and
+		// once every goroutine of the group blocked in Go, waiting for one of
+		// them to return, none would (errgroupx's doc says so too).
+		Tree: func(ctx context.Context, start []int, limit int,
+			visit func(context.Context, int, func(int)) error) error {
+			g, ctx := newGroup(ctx)
+			g.SetLimit(limit)
+			var walk func(v int) error
+			walk = func(v int) error {
+				var inline error // the first error of a visit made here
+				err := visit(ctx, v, func(child int) {
+					if !g.TryGo(func() error { return walk(child) }) {
+						inline = cmp.Or(inline, walk(child))
+					}
+				})
+				return cmp.Or(err, inline)
+			}
+			for _, v := range start {
+				g.Go(func() error { return walk(v) })
+			}
+			return g.Wait()
+		},
+		// SharedPool: a group is no pool that groups could share; each group
+		// is one with SetLimit(workers), what its users write instead.
+		SharedPool: func(workers int) (func(int, func(int)), func()) {
+			return func(n int, task func(int)) {
+				_ = each(context.Background(), n, workers, func(_ context.Context, i int) error {
+					task(i)
+					return nil
+				})
+			}, func() {}
+		},
+		// Nested: a group for the tasks and, in each task, a group for its
+		// calls, each with SetLimit(limit): the limits multiply.
+		Nested: func(outer, inner, limit int, call func(o, i int)) {
+			_ = each(context.Background(), outer, limit, func(ctx context.Context, o int) error {
+				return each(ctx, inner, limit, func(_ context.Context, i int) error {
+					call(o, i)
+					return nil
+				})
+			})
 		},
 	}
 }

@@ -9,12 +9,17 @@ import (
 )
 
 // fanout is the toolkit itself: mapx.Map for the maps and the first error,
-// a pool.Pool with a Future per task for the round trip, and mapx.MapSeq for
-// the stream.
+// a pool.Pool with a Future per task for the round trip and with Pool.Go
+// for the peers' own pool workloads, mapx.MapSeq for the ordered streams,
+// mapx.SettleSeq for the unordered one and mapx.Settle for every outcome.
+//
+// The shapes that wait for APIs still being built are nil, so that their
+// rows say n/a: Tree for mapx.Expand, SharedPool for a group on a shared
+// pool, and Nested.
 var fanout = &Contender{
 	Name:   "fanout",
 	Module: "github.com/fanout-go/fanout",
-	Note:   "mapx.Map; pool.New + pool.Submit per task; mapx.MapSeq",
+	Note:   "mapx.Map; pool.New + pool.Submit per task, or Pool.Go; mapx.MapSeq; mapx.SettleSeq; mapx.Settle",
 	Map: func(in []int, limit int, fn func(int) int) []int {
 		out, _ := mapx.Map(context.Background(), in, limit,
 			func(_ context.Context, v int) (int, error) { return fn(v), nil })
@@ -36,6 +41,18 @@ var fanout = &Contender{
 		}
 		return out
 	},
+	Go: func(n, workers int, task func(int)) {
+		p := pool.New(context.Background(), workers)
+		for i := range n {
+			p.Go(func(context.Context) error {
+				task(i)
+				return nil
+			})
+		}
+		if err := p.Close(); err != nil {
+			panic(err) // no task fails
+		}
+	},
 	Stream: func(in iter.Seq[int], limit int, fn func(int) int, emit func(int)) {
 		seq := mapx.MapSeq(context.Background(), in, limit,
 			func(_ context.Context, v int) (int, error) { return fn(v), nil })
@@ -46,4 +63,15 @@ var fanout = &Contender{
 			emit(r)
 		}
 	},
+	Unordered: func(in iter.Seq[int], limit int, fn func(int) int, emit func(int)) {
+		seq := mapx.SettleSeq(context.Background(), in, limit,
+			func(_ context.Context, v int) (int, error) { return fn(v), nil })
+		for o := range seq {
+			if o.Err != nil {
+				panic(o.Err) // no call fails and the context never ends
+			}
+			emit(o.Value)
+		}
+	},
+	Settle: mapx.Settle[int, int],
 }

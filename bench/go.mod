@@ -8,6 +8,7 @@ require (
 	github.com/alitto/pond/v2 v2.7.1
 	github.com/destel/rill v0.8.0
 	github.com/fanout-go/fanout v0.0.0-00010101000000-000000000000
+	github.com/go-pkgz/pool v0.9.0
 	github.com/panjf2000/ants/v2 v2.12.1
 	github.com/sourcegraph/conc v0.3.0
 	go.uber.org/goleak v1.3.0

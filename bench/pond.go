@@ -3,14 +3,17 @@ package bench
 import (
 	"context"
 	"iter"
+	"sync"
 
 	"github.com/alitto/pond/v2"
 )
 
 // pondC is pond v2: a ResultPool of limit workers per operation, a task
 // group for the maps (whose Wait returns results in submission order), and
-// futures for the pool round trip. Its queue is unbounded by default, so
-// submitting never blocks.
+// futures for the pool round trip and every outcome. Its queue is unbounded
+// by default, so submitting never blocks, and a task may submit more: the
+// tree needs no more than a WaitGroup to know when the last is done. Groups
+// share a pool with NewGroup.
 var pondC = &Contender{
 	Name:   "pond",
 	Module: "github.com/alitto/pond/v2",
@@ -48,6 +51,87 @@ var pondC = &Contender{
 			out[i], _ = f.Wait()
 		}
 		return out
+	},
+	Go: func(n, workers int, task func(int)) {
+		p := pond.NewPool(workers)
+		defer p.StopAndWait()
+		for i := range n {
+			if err := p.Go(func() { task(i) }); err != nil {
+				panic(err) // a running pool accepts every task
+			}
+		}
+	},
+	Settle: func(ctx context.Context, in []int, limit int,
+		fn func(context.Context, int) (int, error)) ([]int, []error) {
+		p := pond.NewResultPool[int](limit)
+		defer p.StopAndWait()
+		futures := make([]pond.ResultTask[int], len(in))
+		for i, v := range in {
+			futures[i] = p.SubmitErr(func() (int, error) { return fn(ctx, v) })
+		}
+		out, errs := make([]int, len(in)), make([]error, len(in))
+		for i, f := range futures {
+			out[i], errs[i] = f.Wait()
+		}
+		return out, errs
+	},
+	// Tree: pond stops nothing at a failure here; the glue keeps the first.
+	Tree: func(ctx context.Context, start []int, limit int,
+		visit func(context.Context, int, func(int)) error) error {
+		p := pond.NewPool(limit)
+		defer p.StopAndWait()
+		var (
+			wg    sync.WaitGroup
+			once  sync.Once
+			first error
+			add   func(v int)
+		)
+		add = func(v int) {
+			wg.Add(1)
+			err := p.Go(func() {
+				defer wg.Done()
+				if err := visit(ctx, v, add); err != nil {
+					once.Do(func() { first = err })
+				}
+			})
+			if err != nil {
+				panic(err) // a running pool accepts every task
+			}
+		}
+		for _, v := range start {
+			add(v)
+		}
+		wg.Wait()
+		return first
+	},
+	SharedPool: func(workers int) (func(int, func(int)), func()) {
+		p := pond.NewPool(workers)
+		return func(n int, task func(int)) {
+			g := p.NewGroup()
+			for i := range n {
+				g.Submit(func() { task(i) })
+			}
+			_ = g.Wait() // no task fails
+		}, p.StopAndWait
+	},
+	// Nested: a pool for the tasks and, in each task, a pool for its calls,
+	// each of limit workers.
+	Nested: func(outer, inner, limit int, call func(o, i int)) {
+		p := pond.NewPool(limit)
+		defer p.StopAndWait()
+		for o := range outer {
+			if err := p.Go(func() {
+				q := pond.NewPool(limit)
+				defer q.StopAndWait()
+				for i := range inner {
+					if err := q.Go(func() { call(o, i) }); err != nil {
+						panic(err) // a running pool accepts every task
+					}
+				}
+			}); err != nil {
+				panic(err)
+			}
+		}
 	},
 	// Stream: pond has no ordered stream. The nearest is its futures in a
 	// window of 32×limit, waited on oldest first: the window keeps every

@@ -10,7 +10,10 @@ import (
 // reference is the hand-written mark of how close to the hardware a library
 // can get: limit goroutines (the caller's among them) claim chunks of
 // indices from one atomic counter, with no per-item allocation, channel or
-// closure of its own.
+// closure of its own. Where the shape has no indices, it is the loop a
+// careful user writes by hand: workers on channels for results as they
+// finish, on a shared stack for the tree, and on a channel of tasks for the
+// shared pool.
 var reference = &Contender{
 	Name: "reference",
 	Note: "hand-written: workers claim chunks of indices from an atomic counter",
@@ -49,6 +52,32 @@ var reference = &Contender{
 		})
 		return out
 	},
+	Go: func(n, workers int, task func(int)) {
+		parallelFor(n, workers, func(i int) bool {
+			task(i)
+			return true
+		})
+	},
+	Settle: func(ctx context.Context, in []int, limit int,
+		fn func(context.Context, int) (int, error)) ([]int, []error) {
+		out, errs := make([]int, len(in)), make([]error, len(in))
+		parallelFor(len(in), limit, func(i int) bool {
+			out[i], errs[i] = fn(ctx, in[i])
+			return true
+		})
+		return out, errs
+	},
+	// Nested holds one limit over all the calls: it runs them as one
+	// parallelFor, the mark of what that limit costs.
+	Nested: func(outer, inner, limit int, call func(o, i int)) {
+		parallelFor(outer*inner, limit, func(k int) bool {
+			call(k/inner, k%inner)
+			return true
+		})
+	},
+	Unordered:  handUnordered,
+	Tree:       handTree,
+	SharedPool: handPool,
 	// Stream reads a batch of items, maps it with parallelFor, emits it, and
 	// reads the next: memory stays at one batch, at the price of the workers
 	// idling while the caller reads and emits (cheap next to 1 µs of work).

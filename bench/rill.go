@@ -10,8 +10,9 @@ import (
 // rillC is rill: pipelines of channels of rill.Try, built the way its
 // README builds them. The maps turn the slice into a stream with FromSlice,
 // map it with OrderedMap (n goroutines, results in input order) and collect
-// it with ToSlice; the stream reads the iterator with FromSeq and ranges over
-// the OrderedMap. rill has no pool.
+// it with ToSlice; the streams read the iterator with FromSeq and range over
+// the OrderedMap, or over the unordered Map for results as they finish. rill
+// has no pool.
 //
 // rill's blocking consumers (ToSlice, ForEach, Err, ...) return at the first
 // error and leave a goroutine discarding the rest of the stream, while the
@@ -49,13 +50,21 @@ var rillC = &Contender{
 		return out, err
 	},
 	Stream: func(in iter.Seq[int], limit int, fn func(int) int, emit func(int)) {
-		results := rill.OrderedMap(rill.FromSeq(in, nil), limit,
-			func(v int) (int, error) { return fn(v), nil })
-		for r := range results {
-			if r.Error != nil {
-				panic(r.Error) // no call fails
-			}
-			emit(r.Value)
-		}
+		rillEmit(rill.OrderedMap(rill.FromSeq(in, nil), limit,
+			func(v int) (int, error) { return fn(v), nil }), emit)
 	},
+	Unordered: func(in iter.Seq[int], limit int, fn func(int) int, emit func(int)) {
+		rillEmit(rill.Map(rill.FromSeq(in, nil), limit,
+			func(v int) (int, error) { return fn(v), nil }), emit)
+	},
+}
+
+// rillEmit ranges over results and emits each value.
+func rillEmit(results <-chan rill.Try[int], emit func(int)) {
+	for r := range results {
+		if r.Error != nil {
+			panic(r.Error) // no call fails
+		}
+		emit(r.Value)
+	}
 }

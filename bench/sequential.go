@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"iter"
+	"slices"
 )
 
 // sequential is a plain loop on the caller's goroutine: what parallelism has
@@ -36,9 +37,54 @@ var sequential = &Contender{
 		}
 		return out
 	},
-	Stream: func(in iter.Seq[int], _ int, fn func(int) int, emit func(int)) {
-		for v := range in {
-			emit(fn(v))
+	Stream:    loop,
+	Unordered: loop,
+	Go: func(n, _ int, task func(int)) {
+		for i := range n {
+			task(i)
 		}
 	},
+	Settle: func(ctx context.Context, in []int, _ int,
+		fn func(context.Context, int) (int, error)) ([]int, []error) {
+		out, errs := make([]int, len(in)), make([]error, len(in))
+		for i, v := range in {
+			out[i], errs[i] = fn(ctx, v)
+		}
+		return out, errs
+	},
+	// Tree keeps the values still to visit on a stack: depth first.
+	Tree: func(ctx context.Context, start []int, _ int,
+		visit func(context.Context, int, func(int)) error) error {
+		stack := slices.Clone(start)
+		push := func(v int) { stack = append(stack, v) }
+		for len(stack) > 0 {
+			v := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if err := visit(ctx, v, push); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+	SharedPool: func(int) (func(int, func(int)), func()) {
+		return func(n int, task func(int)) {
+			for i := range n {
+				task(i)
+			}
+		}, func() {}
+	},
+	Nested: func(outer, inner, _ int, call func(o, i int)) {
+		for o := range outer {
+			for i := range inner {
+				call(o, i)
+			}
+		}
+	},
+}
+
+// loop emits fn of each item of in, in order, on the caller's goroutine.
+func loop(in iter.Seq[int], _ int, fn func(int) int, emit func(int)) {
+	for v := range in {
+		emit(fn(v))
+	}
 }

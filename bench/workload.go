@@ -1,12 +1,7 @@
 package bench
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"iter"
 	"runtime"
-	"sync/atomic"
 	"time"
 )
 
@@ -19,12 +14,30 @@ type Workload struct {
 	Title string
 	// Items is how many items one operation handles at full size.
 	Items int
+	// RaceItems is how many it handles under the race detector, where
+	// timings mean nothing and every item costs many times more: small
+	// enough that CI's one-iteration run of every benchmark stays quick,
+	// and that no workload starts more goroutines than the race detector
+	// allows (8128 at once).
+	RaceItems int
 	// Metric is the unit of the workload's own metric, reported beside
 	// ns/item, or "" when it has none.
 	Metric string
+	// Published is what a peer's project published for the benchmark that
+	// the workload copies, or nil for the workloads of this project.
+	Published *Publication
 
 	supports func(c *Contender) bool
 	prepare  func(c *Contender, items int) *trial
+}
+
+// Size returns how many items one operation handles in this build: Items,
+// or RaceItems under the race detector.
+func (w *Workload) Size() int {
+	if raceEnabled {
+		return w.RaceItems
+	}
+	return w.Items
 }
 
 // trial is one workload prepared for one contender: the input built and the
@@ -35,43 +48,45 @@ type trial struct {
 	// metric returns the value of [Workload.Metric] after ops runs that
 	// took nsPerOp each.
 	metric func(ops int, nsPerOp float64) float64
+	// close, if not nil, releases what the trial keeps between runs (a
+	// shared pool); it is called once, after the last check.
+	close func()
 }
 
 // ioLimit is the I/O map's limit: at most this many calls sleep at once.
 const ioLimit = 100
 
-// Workloads lists the workloads in the order of issue 5.
+// Workloads lists the workloads: those of issue 5 in its order, then the
+// peers' own benchmarks and the shapes of issue 14.
 var Workloads = []*Workload{
 	{
-		Name: "TinyMap", Title: "tiny map: 100,000 × v*2", Items: 100_000,
+		Name: "TinyMap", Title: "tiny map: 100,000 × v*2", Items: 100_000, RaceItems: 10_000,
 		supports: func(c *Contender) bool { return c.Map != nil },
 		prepare:  func(c *Contender, n int) *trial { return mapTrial(c, n, runtime.GOMAXPROCS(0), double, double) },
 	},
 	{
-		Name: "CPUMap", Title: "CPU map: 10,000 × 1 µs", Items: 10_000,
+		Name: "CPUMap", Title: "CPU map: 10,000 × 1 µs", Items: 10_000, RaceItems: 1_000,
 		supports: func(c *Contender) bool { return c.Map != nil },
 		prepare:  func(c *Contender, n int) *trial { return mapTrial(c, n, runtime.GOMAXPROCS(0), spin, spin) },
 	},
 	{
-		Name: "IOMap", Title: "I/O map: 2,000 × 1 ms sleep, limit 100", Items: 2_000,
+		Name: "IOMap", Title: "I/O map: 2,000 × 1 ms sleep, limit 100", Items: 2_000, RaceItems: 200,
 		Metric:   "x-ideal",
 		supports: func(c *Contender) bool { return c.Map != nil },
 		prepare: func(c *Contender, n int) *trial {
 			t := mapTrial(c, n, ioLimit, nap, napResult)
-			// Ideal: every wave of ioLimit calls takes exactly the 1 ms.
-			ideal := float64((n + ioLimit - 1) / ioLimit * int(time.Millisecond))
-			t.metric = func(_ int, nsPerOp float64) float64 { return nsPerOp / ideal }
+			t.metric = overIdeal(waves(n, ioLimit) * time.Millisecond)
 			return t
 		},
 	},
 	{
-		Name: "FirstError", Title: "first error: 100,000 tiny, fails at item 1,000", Items: 100_000,
+		Name: "FirstError", Title: "first error: 100,000 tiny, fails at item 1,000", Items: 100_000, RaceItems: 10_000,
 		Metric:   "late-calls",
 		supports: func(c *Contender) bool { return c.MapErr != nil },
 		prepare:  firstErrorTrial,
 	},
 	{
-		Name: "PoolRoundTrip", Title: "pool round trip: 100,000 tiny tasks", Items: 100_000,
+		Name: "PoolRoundTrip", Title: "pool round trip: 100,000 tiny tasks", Items: 100_000, RaceItems: 10_000,
 		supports: func(c *Contender) bool { return c.Pool != nil },
 		prepare: func(c *Contender, n int) *trial {
 			want := apply(iota(n), double)
@@ -83,112 +98,79 @@ var Workloads = []*Workload{
 		},
 	},
 	{
-		Name: "Stream", Title: "stream: 1,000,000 × 1 µs from an iterator, in order", Items: 1_000_000,
+		Name: "Stream", Title: "stream: 1,000,000 × 1 µs from an iterator, in order", Items: 1_000_000, RaceItems: 100_000,
 		Metric:   "peak-items",
 		supports: func(c *Contender) bool { return c.Stream != nil },
 		prepare:  streamTrial,
 	},
+	{
+		Name: "AntsSleep", Title: "ants' benchmark: 1,000,000 × 10 ms sleep, 50,000 at once", Items: 1_000_000, RaceItems: 2_000,
+		Metric: "x-ideal", Published: antsPublished,
+		// A loop would sleep for 2.8 hours.
+		supports: func(c *Contender) bool { return c.Go != nil && c != sequential && !c.fewWorkersOnly() },
+		prepare:  antsSleepTrial,
+	},
+	{
+		Name: "PondRand", Title: "pond's benchmark: 1,000,000 × rand.Float64() from one submitter, 200,000 workers", Items: 1_000_000, RaceItems: 10_000,
+		Published: pondPublished,
+		supports:  func(c *Contender) bool { return c.Go != nil && !c.fewWorkersOnly() },
+		prepare:   pondRandTrial,
+	},
+	{
+		Name: "GoPkgzPool", Title: "go-pkgz/pool's benchmark: 1,000,000 × a 1,000-int slice filled, 8 workers", Items: 1_000_000, RaceItems: 2_000,
+		Published: goPkgzPublished,
+		supports:  func(c *Contender) bool { return c.Go != nil },
+		prepare:   goPkgzTrial,
+	},
+	{
+		Name: "HeavyTail", Title: "heavy tail, in order: 10,000 calls of 1 ms, 1 in 100 of 100 ms, limit 50", Items: 10_000, RaceItems: 200,
+		Metric: "x-ideal",
+		// A loop would take 20 s.
+		supports: func(c *Contender) bool { return c.Stream != nil && c != sequential },
+		prepare:  func(c *Contender, n int) *trial { return tailTrial(c.Stream, n, true) },
+	},
+	{
+		Name: "HeavyTailUnordered", Title: "heavy tail, as they finish: the same calls, results in any order", Items: 10_000, RaceItems: 200,
+		Metric:   "x-ideal",
+		supports: func(c *Contender) bool { return c.Unordered != nil && c != sequential },
+		prepare:  func(c *Contender, n int) *trial { return tailTrial(c.Unordered, n, false) },
+	},
+	{
+		Name: "EveryOutcome", Title: "every outcome: 100,000 tiny, 1 in 10 fails, none stops the rest", Items: 100_000, RaceItems: 10_000,
+		supports: func(c *Contender) bool { return c.Settle != nil },
+		prepare:  settleTrial,
+	},
+	{
+		Name: "TreeCPU", Title: "tree: 1,000,000 nodes, each adds its 10 children", Items: 1_000_000, RaceItems: 10_000,
+		supports: func(c *Contender) bool { return c.Tree != nil },
+		prepare:  func(c *Contender, n int) *trial { return treeTrial(c, n, runtime.GOMAXPROCS(0), 0) },
+	},
+	{
+		Name: "TreeIO", Title: "I/O tree: 2,000 nodes of 1 ms, limit 50", Items: 2_000, RaceItems: 200,
+		Metric:   "x-ideal",
+		supports: func(c *Contender) bool { return c.Tree != nil },
+		prepare:  func(c *Contender, n int) *trial { return treeTrial(c, n, treeIOLimit, time.Millisecond) },
+	},
+	{
+		Name: "SharedPoolGroup", Title: "group: 1,000 tiny tasks on a shared 8-worker pool", Items: 1_000, RaceItems: 1_000,
+		supports: func(c *Contender) bool { return c.SharedPool != nil },
+		prepare:  groupTrial,
+	},
+	{
+		Name: "Nested", Title: "nested: 20 tasks each mapping 100 calls of 1 ms, limit 8 at each level", Items: 2_000, RaceItems: 200,
+		Metric:   "peak-calls",
+		supports: func(c *Contender) bool { return c.Nested != nil },
+		prepare:  nestedTrial,
+	},
 }
 
-// Size returns how many items a workload of the given full size handles in
-// this build: items itself, or a tenth of it under the race detector, where
-// timings mean nothing and every item costs many times more.
-func Size(items int) int {
-	if raceEnabled {
-		return items / 10
-	}
-	return items
+// waves returns how many rounds of at most limit calls n calls take.
+func waves(n, limit int) time.Duration {
+	return time.Duration((n + limit - 1) / limit)
 }
 
-// mapTrial maps 0..n-1 with fn; pure computes the same results as fn, and
-// may skip what fn does besides (such as sleeping).
-func mapTrial(c *Contender, n, limit int, fn, pure func(int) int) *trial {
-	in := iota(n)
-	want := apply(in, pure)
-	var got []int
-	return &trial{
-		run:   func() { got = c.Map(in, limit, fn) },
-		check: func() error { return sameInOrder(want, got) },
-	}
-}
-
-// firstErrorTrial counts late calls: calls of fn that start after the call
-// for item failAt has failed. They are work the caller no longer wants.
-func firstErrorTrial(c *Contender, n int) *trial {
-	in := iota(n)
-	var failed atomic.Bool
-	var late atomic.Int64
-	fn := func(_ context.Context, v int) (int, error) {
-		if failed.Load() {
-			late.Add(1)
-		}
-		if v == failAt {
-			failed.Store(true)
-			return 0, errBoom
-		}
-		return double(v), nil
-	}
-	var err error
-	return &trial{
-		run: func() {
-			failed.Store(false)
-			_, err = c.MapErr(context.Background(), in, runtime.GOMAXPROCS(0), fn)
-		},
-		check: func() error {
-			if !errors.Is(err, errBoom) {
-				return fmt.Errorf("error is %v, want %v", err, errBoom)
-			}
-			return nil
-		},
-		metric: func(ops int, _ float64) float64 { return float64(late.Load()) / float64(ops) },
-	}
-}
-
-// streamTrial feeds 0..n-1 through an iterator and checks, as each result
-// arrives, that it is the right one in the right place. Its metric is the
-// most items ever read from the iterator but not yet emitted: what a
-// contender holds in memory at once.
-func streamTrial(c *Contender, n int) *trial {
-	want := apply(iota(n), spin)
-	var (
-		emitted atomic.Int64 // written by the consumer, read by the producer
-		peak    int64        // the producer's alone; read once run returns
-		wrong   int          // the consumer's alone
-		firstAt = -1
-	)
-	in := iter.Seq[int](func(yield func(int) bool) {
-		for i := range n {
-			if held := int64(i) + 1 - emitted.Load(); held > peak {
-				peak = held
-			}
-			if !yield(i) {
-				return
-			}
-		}
-	})
-	emit := func(r int) {
-		k := emitted.Load()
-		if k >= int64(n) || r != want[k] {
-			if wrong++; firstAt < 0 {
-				firstAt = int(k)
-			}
-		}
-		emitted.Store(k + 1)
-	}
-	return &trial{
-		run: func() {
-			emitted.Store(0)
-			c.Stream(in, runtime.GOMAXPROCS(0), spin, emit)
-		},
-		check: func() error {
-			if got := emitted.Load(); got != int64(n) {
-				return fmt.Errorf("emitted %d results, want %d", got, n)
-			}
-			if wrong > 0 {
-				return fmt.Errorf("%d results wrong or out of order, the first at %d", wrong, firstAt)
-			}
-			return nil
-		},
-		metric: func(int, float64) float64 { return float64(peak) },
-	}
+// overIdeal returns a trial's metric for x-ideal: the time of an operation
+// over ideal, the least it could take.
+func overIdeal(ideal time.Duration) func(int, float64) float64 {
+	return func(_ int, nsPerOp float64) float64 { return nsPerOp / float64(ideal) }
 }

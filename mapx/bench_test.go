@@ -199,7 +199,7 @@ func BenchmarkFirstError(b *testing.B) {
 			}
 			for b.Loop() {
 				failing.Store(false)
-				if _, err := c.run(context.Background(), in, runtime.GOMAXPROCS(0), fn); err != errBad {
+				if _, err := c.run(context.Background(), in, runtime.GOMAXPROCS(0), fn); !errors.Is(err, errBad) {
 					b.Fatalf("error %v, want %v", err, errBad)
 				}
 			}
@@ -208,11 +208,28 @@ func BenchmarkFirstError(b *testing.B) {
 	}
 }
 
-// BenchmarkSeq compares MapSeq over an iterator with Map over the same items
-// as a slice, at two lengths: MapSeq's B/op must not grow with the length.
+// BenchmarkSeq compares MapSeq and SettleSeq over an iterator with Map over
+// the same items as a slice, at two lengths: the sequences' B/op must not
+// grow with the length.
 func BenchmarkSeq(b *testing.B) {
 	for _, n := range []int{100_000, 1_000_000} {
 		in := ints(n)
+		b.Run("n="+itoa(n)+"/impl=SettleSeq", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				sum := 0
+				for o := range mapx.SettleSeq(context.Background(), count(n, nil), 0, double) {
+					if o.Err != nil {
+						b.Fatal(o.Err)
+					}
+					sum += o.Value
+				}
+				if sum != n*(n-1) {
+					b.Fatalf("sum %d, want %d", sum, n*(n-1))
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/item")
+		})
 		b.Run("n="+itoa(n)+"/impl=MapSeq", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -1,37 +1,59 @@
 // Package mapx calls a function on every element of a slice or a sequence,
-// a bounded number of calls at once, and gives the results in input order.
+// a bounded number of calls at once.
 //
-// [Map] and [ForEach] take a slice; [MapSeq] takes an [iter.Seq] and returns
-// an [iter.Seq2] of results and errors, reading its input lazily.
+// # Which function
+//
+//   - [Map] (and [ForEach], for a fn without result): all or nothing. The
+//     results in input order, or the first failure, which cancels the rest.
+//   - [Settle]: keep going, know what failed. Every element's result and
+//     error, in input order; a failed call stops nothing.
+//   - [MapSeq]: an ordered stream. It reads an [iter.Seq] lazily and yields
+//     the results in input order, ending at the first failure; memory stays
+//     flat whatever the input's length.
+//   - [SettleSeq]: as they finish. The [Outcome] of every element, index
+//     included, in the order the calls finish, so that a slow call holds back
+//     no other; memory stays flat as well.
 //
 // # Limits
 //
 // At most limit calls run at once; limit <= 0 means [runtime.GOMAXPROCS](0).
-// Map and ForEach run min(limit, len(in)) worker goroutines, not one per
-// element, and the workers claim elements in chunks whose size follows the
-// measured cost of a call: one element at a time for slow calls (I/O), up to
-// thousands for calls of a few nanoseconds. There is no knob to tune.
+// Map, ForEach and Settle run min(limit, len(in)) worker goroutines, not one
+// per element, and the workers claim elements in chunks whose size follows
+// the measured cost of a call: one element at a time for slow calls (I/O), up
+// to thousands for calls of a few nanoseconds. There is no knob to tune.
 //
 // # Errors and cancellation
 //
-// fn's ctx derives from the caller's. It is canceled at the first error or
-// panic of any call, or when the caller's ctx ends; from then on no new call
-// starts, and calls already running finish. The functions return the first
-// error in time (errors.Is reaches it), or the caller's ctx's error if it ended
-// before every element was done. A ctx already done on entry is reported
-// without calling fn.
+// fn's ctx derives from the caller's. Map, ForEach and MapSeq cancel it at
+// the first error or panic of any call, or when the caller's ctx ends; from
+// then on no new call starts, and calls already running finish. They return
+// the first error in time as an [*ItemError], which says which element failed
+// and through which [errors.Is] reaches fn's own error, or the caller's ctx's
+// error, as it is, if that ended before every element was done.
+//
+// Settle and SettleSeq give each element its own outcome: a failed call
+// cancels nothing. When the caller's ctx ends, no new call starts, and the
+// elements not called get [context.Cause] of it (SettleSeq: one last
+// outcome, of index -1, says so). A ctx already done on entry is reported
+// without calling fn, by every function.
 //
 // # Panics
 //
-// A panic in fn is recovered with its stack and re-raised, once the running
-// calls have returned, in the goroutine that called Map or ForEach or that
-// ranges over MapSeq's sequence, as a [*errgroupx.PanicError]. A panic
-// outranks an error. A call of [runtime.Goexit] in fn (t.FailNow inside a
-// task) is reported as [errgroupx.ErrGoexit].
+// A panic in fn is a bug, not an outcome: it is recovered with its stack,
+// cancels the other calls, and is re-raised, once the running calls have
+// returned, in the goroutine that called Map, ForEach or Settle or that
+// ranges over a sequence, as a [*errgroupx.PanicError]. A panic outranks an
+// error. A call of [runtime.Goexit] in fn (t.FailNow inside a task) is
+// reported as [errgroupx.ErrGoexit]: Map, ForEach and MapSeq return it,
+// Settle and SettleSeq give it to its element and stop as when ctx ends. A
+// panic raised while fn unwinds from Goexit is a panic.
 //
 // # Goroutines
 //
 // Every call returns only after the goroutines it started have returned;
-// breaking out of a range over MapSeq's sequence cancels the calls in flight
-// and waits for them before the loop statement ends.
+// breaking out of a range over a sequence cancels the calls in flight and
+// waits for them before the loop statement ends.
+//
+// A nil ctx or fn is a programming error: every function panics at the
+// call, naming itself.
 package mapx

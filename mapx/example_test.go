@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/fanout-go/fanout/mapx"
@@ -28,9 +30,16 @@ func ExampleMap_firstError() {
 		}
 		return fmt.Sprintf("user-%d", id), nil
 	})
-	// The first error cancels the rest; errors.Is reaches it.
+	// The first error cancels the rest. It says which element failed, and
+	// errors.Is reaches fn's own error through it.
+	var ie *mapx.ItemError
+	if errors.As(err, &ie) {
+		fmt.Println("failed:", ids[ie.Index])
+	}
 	fmt.Println(err, errors.Is(err, errNotFound))
-	// Output: user 3: not found true
+	// Output:
+	// failed: 3
+	// item 2: user 3: not found true
 }
 
 func ExampleForEach() {
@@ -62,4 +71,113 @@ func ExampleMapSeq() {
 	// 5
 	// 4
 	// 5
+}
+
+func ExampleItemError() {
+	fields := []string{"1", "2", "x", "4"}
+	_, err := mapx.Map(context.Background(), fields, 1, func(_ context.Context, f string) (int, error) {
+		return strconv.Atoi(f)
+	})
+	var ie *mapx.ItemError
+	if errors.As(err, &ie) {
+		fmt.Printf("field %d (%q) failed: %v\n", ie.Index, fields[ie.Index], ie.Err)
+	}
+	fmt.Println(errors.Is(err, strconv.ErrSyntax))
+	// Output:
+	// field 2 ("x") failed: strconv.Atoi: parsing "x": invalid syntax
+	// true
+}
+
+func ExampleSettle() {
+	paths := []string{"a.txt", "missing.txt", "b.txt"}
+	sizes, errs := mapx.Settle(context.Background(), paths, 2, func(_ context.Context, p string) (int, error) {
+		if p == "missing.txt" {
+			return 0, fmt.Errorf("open %s: %w", p, fs.ErrNotExist)
+		}
+		return 10 * len(p), nil
+	})
+	// Every element has its outcome at its own index. errs is nil when
+	// every call succeeded, so range over it rather than index it.
+	for i, err := range errs {
+		if err != nil {
+			fmt.Println("failed:", paths[i], "-", err)
+		}
+	}
+	fmt.Println(sizes)
+	// Output:
+	// failed: missing.txt - open missing.txt: file does not exist
+	// [50 0 50]
+}
+
+func ExampleSettleSeq() {
+	words := slices.Values([]string{"fan", "", "out", "map"})
+	total := 0
+	for o := range mapx.SettleSeq(context.Background(), words, 2, func(_ context.Context, w string) (int, error) {
+		if w == "" {
+			return 0, errors.New("empty word")
+		}
+		return len(w), nil
+	}) {
+		// Outcomes come as the calls finish; o.Index says whose each is. A
+		// failed call does not end the sequence.
+		if o.Err != nil {
+			fmt.Printf("word %d: %v\n", o.Index, o.Err)
+			continue
+		}
+		total += o.Value
+	}
+	fmt.Println("letters:", total)
+	// Output:
+	// word 1: empty word
+	// letters: 9
+}
+
+// To stop at the first error, break out of the loop: the calls in flight
+// are canceled, and the loop statement ends once they have returned.
+func ExampleSettleSeq_firstError() {
+	errNotFound := errors.New("not found")
+	ids := slices.Values([]int{1, 2, 3, 4, 5})
+	fetch := func(_ context.Context, id int) (string, error) {
+		if id == 3 {
+			return "", fmt.Errorf("user %d: %w", id, errNotFound)
+		}
+		return fmt.Sprintf("user-%d", id), nil
+	}
+	// One call at a time, so that the output is always the same.
+	for o := range mapx.SettleSeq(context.Background(), ids, 1, fetch) {
+		if o.Err != nil {
+			fmt.Println("stop:", o.Err)
+			break
+		}
+		fmt.Println(o.Value)
+	}
+	// Output:
+	// user-1
+	// user-2
+	// stop: user 3: not found
+}
+
+// When ctx ends, the outcomes of the calls made come first, then the
+// outcome of index -1, which is no element's: it says why the sequence
+// ended early.
+func ExampleOutcome() {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	in := slices.Values([]int{1, 2, 3, 4})
+	for o := range mapx.SettleSeq(ctx, in, 1, func(_ context.Context, v int) (int, error) {
+		if v == 2 {
+			cancel(errors.New("shutting down"))
+		}
+		return 10 * v, nil
+	}) {
+		if o.Index == -1 {
+			fmt.Println("ended early:", o.Err)
+			break
+		}
+		fmt.Println(o.Index, o.Value, o.Err)
+	}
+	// Output:
+	// 0 10 <nil>
+	// 1 20 <nil>
+	// ended early: shutting down
 }

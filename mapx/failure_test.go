@@ -176,7 +176,8 @@ func TestMapSeqFailureWhileQueueFull(t *testing.T) {
 		return 0, ctx.Err()
 	})
 	got, err := collect(seq)
-	if len(got) != 0 || err != errBad {
+	if len(got) != 0 {
 		t.Fatalf("%d results, %v; want none and %v", len(got), err, errBad)
 	}
+	wantItemError(t, err, 0, errBad)
 }

@@ -30,7 +30,7 @@ func FuzzMap(f *testing.F) {
 			case panicAt:
 				panic(v)
 			case errAt:
-				return "", fmt.Errorf("item %d: %w", v, errFuzz)
+				return "", errFuzz
 			}
 			return fmt.Sprint(v * 3), nil
 		}
@@ -57,7 +57,9 @@ func FuzzMap(f *testing.F) {
 		case panicIn && !errIn:
 			t.Fatalf("Map() = %d results, %v; want the panic of item %d", len(got), err, panicAt)
 		case err != nil:
-			if !errIn || !errors.Is(err, errFuzz) || got != nil || err.Error() != fmt.Sprintf("item %d: %v", errAt, errFuzz) {
+			var ie *mapx.ItemError
+			if !errIn || !errors.As(err, &ie) || ie.Index != int(errAt) || ie.Err != errFuzz || got != nil ||
+				err.Error() != fmt.Sprintf("item %d: %v", errAt, errFuzz) {
 				t.Fatalf("Map() = %d results, %v; want nil and the error of item %d", len(got), err, errAt)
 			}
 		case errIn:

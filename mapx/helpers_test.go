@@ -1,11 +1,25 @@
 package mapx_test
 
 import (
+	"context"
+	"errors"
+	"slices"
 	"sync/atomic"
 	"testing"
 
 	"github.com/fanout-go/fanout/errgroupx"
+	"github.com/fanout-go/fanout/mapx"
 )
+
+// wantItemError fails the test unless err is an *mapx.ItemError for the
+// element at index whose call returned cause.
+func wantItemError(t *testing.T, err error, index int, cause error) {
+	t.Helper()
+	var ie *mapx.ItemError
+	if !errors.As(err, &ie) || ie.Index != index || ie.Err != cause || !errors.Is(err, cause) {
+		t.Fatalf("error %v, want an *ItemError for item %d holding %v", err, index, cause)
+	}
+}
 
 // catchPanic calls f and returns the *errgroupx.PanicError it panics with, or
 // nil if it returns; a panic of another type fails the test.
@@ -40,4 +54,32 @@ func ints(n int) []int {
 		s[i] = i
 	}
 	return s
+}
+
+// every runs fn over in with each function of the package and drains what it
+// gives; a panic comes out of run.
+var every = []struct {
+	name string
+	run  func(ctx context.Context, in []int, limit int, fn func(context.Context, int) (int, error))
+}{
+	{"Map", func(ctx context.Context, in []int, limit int, fn func(context.Context, int) (int, error)) {
+		mapx.Map(ctx, in, limit, fn)
+	}},
+	{"ForEach", func(ctx context.Context, in []int, limit int, fn func(context.Context, int) (int, error)) {
+		mapx.ForEach(ctx, in, limit, func(ctx context.Context, v int) error {
+			_, err := fn(ctx, v)
+			return err
+		})
+	}},
+	{"Settle", func(ctx context.Context, in []int, limit int, fn func(context.Context, int) (int, error)) {
+		mapx.Settle(ctx, in, limit, fn)
+	}},
+	{"MapSeq", func(ctx context.Context, in []int, limit int, fn func(context.Context, int) (int, error)) {
+		for range mapx.MapSeq(ctx, slices.Values(in), limit, fn) {
+		}
+	}},
+	{"SettleSeq", func(ctx context.Context, in []int, limit int, fn func(context.Context, int) (int, error)) {
+		for range mapx.SettleSeq(ctx, slices.Values(in), limit, fn) {
+		}
+	}},
 }

@@ -52,34 +52,37 @@ func TestMapEmpty(t *testing.T) {
 	}
 }
 
-// TestMapLimit checks that exactly limit calls run at once: the first limit
-// calls wait for each other, so fewer would hang and more would be seen.
-func TestMapLimit(t *testing.T) {
-	for _, limit := range []int{1, 3, 8, 0} {
-		t.Run(fmt.Sprint(limit), func(t *testing.T) {
-			want := limit
-			if limit == 0 {
-				want = runtime.GOMAXPROCS(0)
-			}
-			var g gauge
-			var started atomic.Int64
-			full := make(chan struct{})
-			_, err := mapx.Map(context.Background(), ints(50), limit, func(_ context.Context, v int) (int, error) {
-				g.enter()
-				defer g.leave()
-				if started.Add(1) == int64(want) {
-					close(full)
+// TestLimit checks that exactly limit calls run at once, in every function:
+// the first limit calls wait for each other, so fewer would hang and more
+// would be seen.
+func TestLimit(t *testing.T) {
+	for _, f := range every {
+		for _, limit := range []int{1, 3, 8, 0} {
+			t.Run(fmt.Sprintf("%s/%d", f.name, limit), func(t *testing.T) {
+				want := limit
+				if limit == 0 {
+					want = runtime.GOMAXPROCS(0)
 				}
-				<-full
-				return v, nil
+				var g gauge
+				var started atomic.Int64
+				full := make(chan struct{})
+				f.run(context.Background(), ints(50), limit, func(_ context.Context, v int) (int, error) {
+					g.enter()
+					defer g.leave()
+					if started.Add(1) == int64(want) {
+						close(full)
+					}
+					<-full
+					return v, nil
+				})
+				if n := started.Load(); n != 50 {
+					t.Errorf("%d calls, want 50", n)
+				}
+				if got := g.peak.Load(); got != int64(want) {
+					t.Errorf("peak concurrency %d, want %d", got, want)
+				}
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := g.peak.Load(); got != int64(want) {
-				t.Errorf("peak concurrency %d, want %d", got, want)
-			}
-		})
+		}
 	}
 }
 
@@ -115,9 +118,7 @@ func TestMapErrorCancelsRunningCalls(t *testing.T) {
 		<-ctx.Done() // hangs unless the error cancels fn's ctx
 		return 0, ctx.Err()
 	})
-	if err != errBad {
-		t.Fatalf("Map() error = %v, want %v", err, errBad)
-	}
+	wantItemError(t, err, 0, errBad)
 }
 
 func TestMapContextDoneOnEntry(t *testing.T) {
@@ -229,6 +230,8 @@ func TestNilFnPanics(t *testing.T) {
 		{"Map", func() { mapx.Map[int, int](context.Background(), ints(3), 1, nil) }},
 		{"ForEach", func() { mapx.ForEach[int](context.Background(), ints(3), 1, nil) }},
 		{"MapSeq", func() { mapx.MapSeq[int, int](context.Background(), nil, 1, nil) }},
+		{"Settle", func() { mapx.Settle[int, int](context.Background(), ints(3), 1, nil) }},
+		{"SettleSeq", func() { mapx.SettleSeq[int, int](context.Background(), nil, 1, nil) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -258,9 +261,7 @@ func TestForEach(t *testing.T) {
 		}
 		return nil
 	})
-	if err != errBad {
-		t.Errorf("ForEach() = %v, want %v", err, errBad)
-	}
+	wantItemError(t, err, 7, errBad)
 }
 
 // TestMapAllocsDoNotGrow checks that Map's allocations beyond the result

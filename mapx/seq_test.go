@@ -105,33 +105,26 @@ func TestMapSeqEndlessIsBounded(t *testing.T) {
 	}
 }
 
-func TestMapSeqBreakCancelsCallsInFlight(t *testing.T) {
-	var g gauge
-	var canceled atomic.Int64
-	started := make(chan struct{}, 100)
-	for range mapx.MapSeq(context.Background(), count(100, nil), 4,
-		func(ctx context.Context, v int) (int, error) {
-			g.enter()
-			defer g.leave()
-			if v == 0 {
-				// The first result comes only once another call is in
-				// flight. (The loop body must not wait for that: while it
-				// runs, the ranging goroutine reads no input.)
-				<-started
-				return v, nil
+// Breaking out of a range over either sequence cancels the calls in flight
+// and waits for them before the loop statement ends.
+func TestSeqBreakCancelsCallsInFlight(t *testing.T) {
+	for _, s := range seqs {
+		t.Run(s.name, func(t *testing.T) {
+			var g gauge
+			var canceled atomic.Int64
+			held := inFlight(func() { canceled.Add(1) })
+			s.run(count(100, nil), 4, func(ctx context.Context, v int) (int, error) {
+				g.enter()
+				defer g.leave()
+				return held(ctx, v)
+			}, func(int) bool { return false })
+			if n := g.now.Load(); n != 0 {
+				t.Errorf("%d calls still running after the loop ended", n)
 			}
-			started <- struct{}{}
-			<-ctx.Done() // held until the break cancels it
-			canceled.Add(1)
-			return v, ctx.Err()
-		}) {
-		break
-	}
-	if n := g.now.Load(); n != 0 {
-		t.Errorf("%d calls still running after the loop ended", n)
-	}
-	if canceled.Load() == 0 {
-		t.Error("no call in flight saw its ctx canceled")
+			if canceled.Load() == 0 {
+				t.Error("no call in flight saw its ctx canceled")
+			}
+		})
 	}
 }
 
@@ -145,9 +138,7 @@ func TestMapSeqError(t *testing.T) {
 			}
 			return 2 * v, nil
 		}))
-	if err != errBad {
-		t.Fatalf("error = %v, want %v", err, errBad)
-	}
+	wantItemError(t, err, failAt, errBad)
 	// The results before the error are a prefix of the successful ones.
 	for i, r := range got {
 		if r != 2*i || i >= failAt {
@@ -173,9 +164,7 @@ func TestMapSeqErrorIsLast(t *testing.T) {
 		}
 		last = err
 	}
-	if last != errBad {
-		t.Errorf("last error = %v, want %v", last, errBad)
-	}
+	wantItemError(t, last, 500, errBad)
 }
 
 func TestMapSeqContextDoneOnEntry(t *testing.T) {

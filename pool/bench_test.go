@@ -44,6 +44,8 @@ func measure(b *testing.B, batch func()) {
 // gathers their results in order, against a goroutine per task under a
 // semaphore channel and an errgroup with SetLimit. pool-closure gives each
 // task its input through a closure, which costs an allocation of its own.
+// chanpool is the floor for this design: as many workers reading closures
+// from a channel with room for as many more (see chanPool).
 func BenchmarkSubmit(b *testing.B) {
 	n := runtime.GOMAXPROCS(0)
 	results := make([]int, benchTasks)
@@ -73,6 +75,18 @@ func BenchmarkSubmit(b *testing.B) {
 			}
 		})
 	})
+	b.Run("impl=chanpool", func(b *testing.B) {
+		c := newChanPool(n)
+		defer c.close()
+		measure(b, func() {
+			var wg sync.WaitGroup
+			for i := range results {
+				wg.Add(1)
+				c.tasks <- func() { results[i], _ = tiny(bg); wg.Done() }
+			}
+			wg.Wait()
+		})
+	})
 	b.Run("impl=semaphore", func(b *testing.B) {
 		measure(b, func() { semaphore(n, results) })
 	})
@@ -82,7 +96,7 @@ func BenchmarkSubmit(b *testing.B) {
 }
 
 // BenchmarkGo is BenchmarkSubmit for tasks without a result: Pool.Go and
-// Wait.
+// Wait, against the same baselines.
 func BenchmarkGo(b *testing.B) {
 	n := runtime.GOMAXPROCS(0)
 	b.Run("impl=pool", func(b *testing.B) {
@@ -93,6 +107,19 @@ func BenchmarkGo(b *testing.B) {
 				p.Go(tinyErr)
 			}
 			p.Wait()
+		})
+	})
+	b.Run("impl=chanpool", func(b *testing.B) {
+		c := newChanPool(n)
+		defer c.close()
+		measure(b, func() {
+			var wg sync.WaitGroup
+			wg.Add(benchTasks)
+			run := func() { tiny(bg); wg.Done() } // one closure, as Go's tasks share tinyErr
+			for range benchTasks {
+				c.tasks <- run
+			}
+			wg.Wait()
 		})
 	})
 	b.Run("impl=semaphore", func(b *testing.B) {
@@ -129,6 +156,20 @@ func BenchmarkSubmitters(b *testing.B) {
 				for i := lo; i < hi; i++ {
 					results[i], _ = futures[i].Wait()
 				}
+			})
+		})
+	})
+	b.Run("impl=chanpool", func(b *testing.B) {
+		c := newChanPool(n)
+		defer c.close()
+		measure(b, func() {
+			each(func(lo, hi int) {
+				var wg sync.WaitGroup
+				for i := lo; i < hi; i++ {
+					wg.Add(1)
+					c.tasks <- func() { results[i], _ = tiny(bg); wg.Done() }
+				}
+				wg.Wait()
 			})
 		})
 	})
@@ -191,4 +232,30 @@ func errgroupLimit(n int, results []int) {
 		})
 	}
 	g.Wait()
+}
+
+// chanPool is the floor for a pool of this design: n workers reading
+// closures from a channel with room for n more, as the pool's default
+// queue has. It has no Futures, no counters, no cancellation and no panic
+// recovery: a task's result and completion are the closure's own business.
+type chanPool struct {
+	tasks chan func()
+	done  sync.WaitGroup
+}
+
+func newChanPool(n int) *chanPool {
+	c := &chanPool{tasks: make(chan func(), n)}
+	for range n {
+		c.done.Go(func() {
+			for f := range c.tasks {
+				f()
+			}
+		})
+	}
+	return c
+}
+
+func (c *chanPool) close() {
+	close(c.tasks)
+	c.done.Wait()
 }

@@ -2,6 +2,7 @@ package pool_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"testing"
@@ -81,7 +82,7 @@ func benchCancel(b *testing.B, pending int, stop func(*pool.Pool) error) {
 
 		p.Close()
 		for i, f := range futures {
-			if _, err := f.Wait(); err != context.Canceled {
+			if _, err := f.Wait(); !errors.Is(err, context.Canceled) {
 				b.Fatalf("pending task %d: got %v, want context.Canceled", i, err)
 			}
 			futures[i] = nil

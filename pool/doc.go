@@ -21,30 +21,27 @@
 //
 // [Submit], [SubmitContext] and [Pool.Go] block while the queue is full and
 // return once the task is queued or handed to an idle worker. Blocked
-// submitters are let in in the order they came, as room frees up. [TrySubmit]
-// never blocks: it reports false instead. With QueueSize(0) no task waits:
-// Submit blocks until a worker is free to take it.
+// submitters get room in the order they came. [TrySubmit] never blocks: it
+// reports false instead. With QueueSize(0) no task waits: Submit blocks until
+// a worker is free to take it.
 //
 // # Cancellation
 //
 // The context given to New is the pool's lifetime and every task's ctx. When
 // it ends, running tasks see their ctx canceled; queued tasks never start and
-// their Futures fail at once with the context's error, even while every
-// worker is still busy; submitters blocked on the full queue return; and
-// later calls return a Future that has already failed, without blocking.
-// Tasks that never ran are counted in [Stats] as Skipped, and the next
-// [Pool.Wait] joins the context's error, once, to its result.
-//
-// The end costs the same however many tasks are queued: the queue is set
-// aside and counted at once, under the pool's lock, and its Futures are
-// failed right after, outside the lock, on a goroutine of the pool. Wait does
-// not wait for that: it may return a moment before the last skipped Future
-// completes, and Close returns after it.
+// their Futures fail at once, even while every worker is busy; submitters
+// blocked on the full queue return; and later calls return a Future that has
+// already failed, without blocking. Tasks that never ran are counted in
+// [Stats] as Skipped, and the next [Pool.Wait] reports the end, once.
 //
 // [SubmitContext] adds the caller's own context, for a caller that may go
 // away (a request handler whose client left): when it ends, the task gives up
-// waiting for room, leaves the queue, or sees its ctx canceled.
-// [Future.WaitContext] gives up waiting without touching the task.
+// waiting for room, never starts if it is queued, or sees its ctx canceled if
+// it runs. [Future.WaitContext] gives up waiting without touching the task.
+//
+// The error of a task that never ran says whose context ended, the pool's
+// or SubmitContext's, and wraps that context's error and cause:
+// [errors.Is] finds [context.Canceled] or [context.DeadlineExceeded] in it.
 //
 // # Close versus cancel
 //
@@ -69,7 +66,16 @@
 // takes its worker's goroutine with it. The pool counts the task as failed,
 // completes its Future with [errgroupx.ErrGoexit] (or gives that to Wait, for
 // Go) and starts a new goroutine in the worker's place, so the pool keeps its
-// size and no task is lost.
+// size and no task is lost. A panic that a deferred call raises while the
+// task unwinds from Goexit outranks it: the task fails with the
+// [*errgroupx.PanicError].
+//
+// # Profiler labels
+//
+// The workers carry the pprof labels of the pool's context, not those of the
+// goroutine that called New. A task added with SubmitContext runs with the
+// labels of its ctx; every other task with those of the pool's context.
+// Labels that a task sets on its goroutine go when it returns.
 //
 // # Tasks that submit tasks
 //
@@ -99,15 +105,22 @@
 //
 // [Pool.Stats] returns how many tasks were submitted, are queued or running,
 // have completed (and of those, failed) or were skipped. The counters move
-// together under one lock, so Submitted = Queued + Running + Completed +
-// Skipped holds in every snapshot, and they are current when Wait or Close
-// returns.
+// together, so Submitted = Queued + Running + Completed + Skipped holds in
+// every snapshot, and they are current when Wait or Close returns.
 //
 // # Costs
 //
-// Submit allocates one [Future] per task, which carries the task and its
-// result; Go allocates nothing beyond the caller's function. Neither starts a
-// goroutine: the workers are started once, by New, and a submitter that
-// blocks reuses the pool's recycled waiters. One lock guards the queue and
-// the counters, held for a few dozen instructions per task.
+// Submit allocates one [Future] per task; Go allocates nothing beyond the
+// caller's function. Neither starts a goroutine, nor allocates to wait for
+// room in the queue. Measured on 2 cores, a task that does nothing costs
+// about 350 ns from Submit to the return of its Future's Wait, and 170 ns
+// with Go; workers reading functions from a bare channel take about 240 ns
+// and 115 ns for the same.
+//
+// # Testing
+//
+// A Pool made inside a [testing/synctest] bubble works there like any other
+// goroutines of the bubble, but must not be used from outside it, nor a Pool
+// made outside from inside one: the runtime ends the program with a fatal
+// error when a channel or WaitGroup crosses a bubble's border.
 package pool

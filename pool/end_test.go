@@ -2,7 +2,9 @@ package pool_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -38,31 +40,34 @@ func TestEndSettlesQueue(t *testing.T) {
 		queued = append(queued, pool.Submit(p, returns(4)))
 		p.Go(func(context.Context) error { t.Error("a skipped Go task ran"); return nil })
 		drop()
-		if _, err := dropped.Wait(); err != context.Canceled {
-			t.Errorf("dropped task: got %v, want context.Canceled", err)
-		}
+		_, err := dropped.Wait()
+		errSkipped(t, "dropped task", err, "SubmitContext's", context.Canceled)
 
 		<-ctx.Done() // the deadline, on synctest's clock
 		synctest.Wait()
 		for i, f := range queued {
-			if v, err, ok := f.TryWait(); !ok || err != context.DeadlineExceeded {
-				t.Errorf("queued task %d: got %d, %v, %v; want a Future failed with DeadlineExceeded", i, v, err, ok)
+			_, ok, err := f.TryWait()
+			if !ok {
+				t.Errorf("queued task %d: not complete at the end", i)
 			}
+			errSkipped(t, fmt.Sprintf("queued task %d", i), err, "the pool's", context.DeadlineExceeded)
 		}
 		if done(stubborn) {
 			t.Error("the stubborn task completed before its release")
 		}
-		want := pool.Stats{Submitted: 6, Running: 1, Skipped: 5}
-		checkStats(t, p, want)
+		stats := pool.Stats{Submitted: 6, Running: 1, Skipped: 5}
+		checkStats(t, p, stats)
 		callerCancel() // its AfterFunc was stopped: nothing happens
 		synctest.Wait()
-		checkStats(t, p, want)
+		checkStats(t, p, stats)
 
 		close(release)
-		err := p.Wait()
-		if diff := cmp.Diff([]error{context.DeadlineExceeded}, flatten(err), cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
+		err = p.Wait()
+		want := []string{"pool: the pool's context ended: context deadline exceeded"}
+		if diff := cmp.Diff(want, messages(err)); diff != "" {
 			t.Errorf("Wait: want ctx's error once (-want +got):\n%s", diff)
 		}
+		errIs(t, "Wait", err, context.DeadlineExceeded)
 		if err := p.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
@@ -135,10 +140,15 @@ func TestCloseSettlesWhenEndIsLate(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
-	for i, f := range append(queued, running) {
-		if _, err, ok := f.TryWait(); !ok || err != context.Canceled {
-			t.Errorf("task %d after Close: got %v, %v; want a Future failed with context.Canceled", i, err, ok)
+	for i, f := range queued {
+		_, ok, err := f.TryWait()
+		if !ok {
+			t.Errorf("queued task %d: not complete after Close", i)
 		}
+		errSkipped(t, fmt.Sprintf("queued task %d", i), err, "the pool's", context.Canceled)
+	}
+	if _, err := running.Wait(); err != context.Canceled {
+		t.Errorf("running task: got %v, want its ctx's error context.Canceled", err)
 	}
 	ctx.runLate()
 }
@@ -163,10 +173,8 @@ func TestSubmitContextAtPoolEnd(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := pool.New(ctx, 1)
 	defer p.Close()
-	f := pool.SubmitContext(endingCtx{ctx, cancel}, p, returns(1))
-	if _, err := f.Wait(); err != context.Canceled {
-		t.Errorf("Future: got %v, want context.Canceled", err)
-	}
+	_, err := pool.SubmitContext(endingCtx{ctx, cancel}, p, returns(1)).Wait()
+	errSkipped(t, "Future", err, "the pool's", context.Canceled)
 	errIs(t, "Wait", p.Wait(), context.Canceled)
 	checkStats(t, p, pool.Stats{Submitted: 1, Skipped: 1})
 }
@@ -185,13 +193,93 @@ func TestBlockedSubmitContextAtPoolEnd(t *testing.T) {
 		go func() { submitted <- pool.SubmitContext(ctx, p, returns(1)) }()
 		synctest.Wait() // the submitter waits for room
 		close(ctx.done)
-		if _, err := (<-submitted).Wait(); err != context.Canceled {
-			t.Errorf("Future: got %v, want context.Canceled", err)
-		}
+		_, err := (<-submitted).Wait()
+		errSkipped(t, "Future", err, "the pool's", context.Canceled)
 		close(release)
 		errIs(t, "Wait", p.Wait(), context.Canceled)
 		checkStats(t, p, pool.Stats{Submitted: 2, Completed: 1, Skipped: 1})
 		p.Close()
 		ctx.runLate()
 	})
+}
+
+// TestContextEnd checks what the end of the pool's ctx does: running tasks
+// see their ctx canceled, queued tasks never start and fail at once (even
+// while a stubborn task keeps its worker), blocked submitters return, and
+// later calls fail without blocking.
+func TestContextEnd(t *testing.T) {
+	tests := []struct {
+		name string
+		ctx  func() (context.Context, func())
+		want error
+	}{
+		{"cancel", func() (context.Context, func()) {
+			ctx, cancel := context.WithCancel(context.Background())
+			return ctx, cancel
+		}, context.Canceled},
+		{"deadline", func() (context.Context, func()) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			// Wait for the deadline on synctest's clock, which moves only
+			// when every goroutine of the bubble is blocked.
+			return ctx, func() { <-ctx.Done(); cancel() }
+		}, context.DeadlineExceeded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx, end := tt.ctx()
+				p := pool.New(ctx, 2, pool.QueueSize(2))
+				defer p.Close()
+				started := make(chan int, 2)
+				release := make(chan struct{})
+				var ran atomic.Int64
+				honest := pool.Submit(p, func(ctx context.Context) (int, error) {
+					started <- 0
+					<-ctx.Done()
+					return 0, ctx.Err()
+				})
+				stubborn := pool.Submit(p, blocker(started, release, 1))
+				<-started
+				<-started
+				queued := pool.Submit(p, func(context.Context) (int, error) { ran.Add(1); return 2, nil })
+				p.Go(func(context.Context) error { ran.Add(1); return nil })
+				submitted := make(chan *pool.Future[int])
+				go func() { submitted <- pool.Submit(p, returns(3)) }()
+				synctest.Wait()
+
+				end()
+				_, err := queued.Wait()
+				errSkipped(t, "queued task", err, "the pool's", tt.want)
+				_, err = (<-submitted).Wait()
+				errSkipped(t, "blocked Submit", err, "the pool's", tt.want)
+				if _, err := honest.Wait(); err != tt.want {
+					t.Errorf("running task: got %v, want its ctx's error %v", err, tt.want)
+				}
+				// More than the queue holds: none may block.
+				for i := range 5 {
+					_, err := pool.Submit(p, returns(i)).Wait()
+					errSkipped(t, "Submit after the end", err, "the pool's", tt.want)
+				}
+				if f, ok := pool.TrySubmit(p, returns(9)); !ok || !done(f) {
+					t.Errorf("TrySubmit after the end: got %v, want true and a completed Future", ok)
+				}
+				p.Go(func(context.Context) error { ran.Add(1); return nil })
+				if done(stubborn) {
+					t.Error("the stubborn task completed before its release")
+				}
+
+				close(release)
+				err = p.Wait()
+				want := []string{"pool: the pool's context ended: " + tt.want.Error()}
+				if diff := cmp.Diff(want, messages(err)); diff != "" {
+					t.Errorf("Wait: want ctx's error once (-want +got):\n%s", diff)
+				}
+				errIs(t, "Wait", err, tt.want)
+				if n := ran.Load(); n != 0 {
+					t.Errorf("%d skipped tasks ran", n)
+				}
+				checkStats(t, p, pool.Stats{Submitted: 12, Completed: 2, Failed: 1, Skipped: 10})
+			})
+		})
+	}
 }

@@ -2,6 +2,7 @@ package pool_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -48,8 +49,12 @@ func ExampleSubmitContext() {
 	f := pool.SubmitContext(request, p, func(context.Context) (string, error) {
 		return "a report nobody will read", nil
 	})
-	fmt.Println(f.Wait())
-	// Output: context canceled
+	_, err := f.Wait()
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, context.Canceled))
+	// Output:
+	// pool: SubmitContext's context ended: context canceled
+	// true
 }
 
 // A task that submits to its own pool passes its own ctx: a child that finds
@@ -113,8 +118,8 @@ func ExampleFuture_TryWait() {
 	f.Wait()
 	fmt.Println(f.TryWait())
 	// Output:
-	// 0 <nil> false
-	// 7 <nil> true
+	// 0 false <nil>
+	// 7 true <nil>
 }
 
 func ExampleFuture_WaitContext() {

@@ -129,7 +129,7 @@ func ExamplePool_Close() {
 	fmt.Println(p.Close())
 	// Output:
 	// <nil>
-	// 1 <nil> true
+	// 1 true <nil>
 	// pool: closed
 }
 

@@ -21,14 +21,25 @@ const (
 	missing = "missing!" // a Future not complete when Close returned
 )
 
+// What a task that did not run for want of a ctx gives.
+var (
+	poolSkip   = "0, " + poolCanceled   // the pool's ctx was canceled
+	callerSkip = "0, " + callerCanceled // SubmitContext's ctx was
+)
+
 // describe says what a task's Future, or Wait for a Go task, gave.
 func describe(v int, err error) string {
 	var pe *errgroupx.PanicError
+	var fe fuzzErr
 	switch {
 	case errors.As(err, &pe):
 		return fmt.Sprintf("%d, panic %v", v, pe.Value)
 	case errors.Is(err, errgroupx.ErrGoexit):
 		return fmt.Sprintf("%d, goexit", v)
+	case errors.As(err, &fe) && errors.Is(fe.cause, context.Canceled):
+		// A held or nested task whose ctx ended, or whose child was skipped
+		// for it: which ctx that was is the child's business.
+		return fmt.Sprintf("%d, task %d: canceled", v, fe.id)
 	}
 	return fmt.Sprintf("%d, %v", v, err)
 }
@@ -72,8 +83,10 @@ func (s *fuzzRun) check(t *testing.T) {
 		w := g
 		// A task may fail for want of a run when its caller's ctx ends, the
 		// pool's ctx ended (at any time, if it was queued), or after Close
-		// began; and must, after the pool's ctx or its caller's ended.
-		endable := s.canceled || tk.call == cContextEnds || tk.call == cContextEnded
+		// began; and must, after the pool's ctx or its caller's ended. Its
+		// error says which ctx ended.
+		callerEnds := tk.call == cContextEnds || tk.call == cContextEnded
+		endable := s.canceled || callerEnds
 		mustNot := tk.afterCancel || tk.call == cContextEnded || tk.refused
 		switch {
 		case n == 1 && mustNot:
@@ -81,7 +94,8 @@ func (s *fuzzRun) check(t *testing.T) {
 		case n == 1:
 			// The held and nested tasks see their ctx end, or not.
 			w = sequential(id, tk.kind, endable && g == sequential(id, tk.kind, true))
-		case g == describe(0, context.Canceled) && endable,
+		case g == poolSkip && s.canceled,
+			g == callerSkip && callerEnds,
 			g == describe(0, pool.ErrClosed) && tk.afterClose,
 			g == notRun && (s.canceled || tk.afterClose),
 			g == refused:
@@ -103,7 +117,7 @@ func (s *fuzzRun) check(t *testing.T) {
 			goexitsRan++
 		case n == 0 && (isGo(tk.call) || tk.call == cContextEnds || tk.call == cContextEnded):
 			slack++
-		case n == 0 && g == describe(0, context.Canceled):
+		case n == 0 && g == poolSkip:
 			skipped++ // Submit, TrySubmit and a lasting SubmitContext
 		}
 		if tk.kind == kNested && n == 1 && tk.childRan.Load() == 0 {
@@ -139,7 +153,7 @@ func (s *fuzzRun) outcome(id int, goErrs map[int]error) string {
 	case tk.refused:
 		return refused
 	case tk.future != nil:
-		v, err, ok := tk.future.TryWait()
+		v, ok, err := tk.future.TryWait()
 		if !ok {
 			return missing
 		}
@@ -172,7 +186,7 @@ func (s *fuzzRun) waitErrors(t *testing.T) (byID map[int]error, goexits int64) {
 		case errors.Is(err, errgroupx.ErrGoexit):
 			goexits++
 			continue
-		case err == context.Canceled && s.canceled:
+		case err.Error() == poolCanceled && s.canceled:
 			ctxErrs++
 			continue
 		case err == pool.ErrClosed && s.closing:

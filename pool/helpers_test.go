@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -36,7 +37,7 @@ func fails(err error) func(context.Context) (int, error) {
 
 // done reports whether f has completed, without blocking.
 func done[R any](f *pool.Future[R]) bool {
-	_, _, ok := f.TryWait()
+	_, ok, _ := f.TryWait()
 	return ok
 }
 
@@ -53,6 +54,16 @@ func flatten(err error) []error {
 	var out []error
 	for _, e := range j.Unwrap() {
 		out = append(out, flatten(e)...)
+	}
+	return out
+}
+
+// messages returns the messages of the errors that err joins, as flatten
+// finds them.
+func messages(err error) []string {
+	var out []string
+	for _, e := range flatten(err) {
+		out = append(out, e.Error())
 	}
 	return out
 }
@@ -87,10 +98,63 @@ func checkInvariant(t *testing.T, s pool.Stats) {
 	}
 }
 
+// The errors of a task skipped because a context was canceled: the pool's,
+// or the one given to SubmitContext.
+const (
+	poolCanceled   = "pool: the pool's context ended: context canceled"
+	callerCanceled = "pool: SubmitContext's context ended: context canceled"
+)
+
+// errSkipped fails t unless err is the error of a task skipped because the
+// context named by whose ("the pool's" or "SubmitContext's") ended with
+// target: it says so, and errors.Is finds target.
+func errSkipped(t *testing.T, what string, err error, whose string, target error) {
+	t.Helper()
+	want := "pool: " + whose + " context ended: " + target.Error()
+	if err == nil || err.Error() != want || !errors.Is(err, target) {
+		t.Errorf("%s: got error %v, want %q, wrapping %v", what, err, want, target)
+	}
+}
+
 // errIs fails t unless errors.Is(err, target).
 func errIs(t *testing.T, what string, err, target error) {
 	t.Helper()
 	if !errors.Is(err, target) {
 		t.Errorf("%s: got error %v, want one that is %v", what, err, target)
 	}
+}
+
+// flagCtx is a caller's context whose Err reports it canceled from the
+// moment the test says, while its Done channel stays open until the test
+// closes it: it holds open the moment, short with a context of the standard
+// library, in which a cancel has happened but the AfterFuncs and selects
+// that wait for Done have not seen it yet.
+type flagCtx struct {
+	context.Context // Background, for Deadline and Value
+	done            chan struct{}
+
+	mu       sync.Mutex
+	canceled bool
+}
+
+func newFlagCtx() *flagCtx {
+	return &flagCtx{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (c *flagCtx) Done() <-chan struct{} { return c.done }
+
+func (c *flagCtx) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.canceled {
+		return context.Canceled
+	}
+	return nil
+}
+
+// cancel makes Err report the cancel, and leaves Done open.
+func (c *flagCtx) cancel() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.canceled = true
 }

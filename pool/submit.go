@@ -7,9 +7,9 @@ import "context"
 // queued or handed to a worker.
 //
 // Submit never blocks on a pool whose context has ended or that is closing:
-// it returns a Future that has already failed, with the context's error or
-// [ErrClosed]. Submit allocates the Future and nothing else. It panics if fn
-// is nil.
+// it returns a Future that has already failed, with an error that wraps the
+// context's error, or with [ErrClosed]. Submit allocates the Future and
+// nothing else. It panics if fn is nil.
 //
 // Submit cannot tell a task of the pool from any other caller: a task that
 // submits to its own pool should use [SubmitContext] with its ctx, which never
@@ -40,11 +40,13 @@ func TrySubmit[R any](p *Pool, fn func(ctx context.Context) (R, error)) (*Future
 
 // SubmitContext is [Submit] for a caller with a context of its own, such as a
 // request handler: the task gives up when ctx ends. If ctx ends before the
-// task is queued, SubmitContext returns a Future failed with ctx's error (the
-// task is not counted as submitted). If ctx ends while the task waits in the
-// queue, the task is skipped and its Future fails with ctx's error at once. If
-// ctx ends while the task runs, fn's ctx is canceled. fn's ctx carries ctx's
-// values and is canceled when either ctx or the pool's context ends.
+// task is queued, SubmitContext returns a Future that has already failed
+// (the task is not counted as submitted). If ctx ends while the task waits
+// in the queue, the task never runs: it is skipped and its Future fails at
+// once. Either way the error says that SubmitContext's context ended, and
+// wraps ctx's error. If ctx ends while the task runs, fn's ctx is canceled.
+// fn's ctx carries ctx's values and pprof labels, and is canceled when
+// either ctx or the pool's context ends.
 //
 // A task that submits to its own pool passes its own ctx (or one derived from
 // it): then, when the queue is full, SubmitContext runs fn at once on the
@@ -53,9 +55,9 @@ func TrySubmit[R any](p *Pool, fn func(ctx context.Context) (R, error)) (*Future
 // that was itself added with SubmitContext, that ends when the task returns,
 // and a child it did not wait for may be skipped or see its ctx canceled.
 //
-// Besides the Future, SubmitContext allocates, unless ctx is a task's own,
-// the context that fn runs with and, while the task is queued, an AfterFunc
-// on ctx. It panics if ctx or fn is nil.
+// Besides the Future, SubmitContext allocates a small record of ctx and,
+// unless ctx is a task's own, the context that fn runs with; while the task
+// is queued, an AfterFunc on ctx. It panics if ctx or fn is nil.
 func SubmitContext[R any](ctx context.Context, p *Pool, fn func(ctx context.Context) (R, error)) *Future[R] {
 	if ctx == nil {
 		panic("pool: SubmitContext called with nil Context")
@@ -85,146 +87,67 @@ func (p *Pool) Go(fn func(ctx context.Context) error) {
 // submit queues t, or hands it to an idle worker, and reports true; or, when
 // block is false and there is no room, reports false and leaves t alone.
 func (p *Pool) submit(t task, block bool) bool {
-	var cctx context.Context // SubmitContext's ctx
-	var cerr error           // its error, read before endedLocked looks at the pool's
-	if s := t.state(); s != nil && s.ctx != nil {
-		// A ctx that ends with the pool's (a task's own, or one derived from
-		// the pool's ctx) ends after it: if cerr is the pool's end, then
-		// endedLocked sees it below, and the task is counted as skipped, as
-		// every task offered to an ended pool is. Read the other way round,
-		// a cancel between the two looks would make it a task its caller
-		// gave up on, and uncounted.
-		cctx, cerr = s.ctx, s.ctx.Err()
+	s := t.state()
+	cctx := s.callerCtx() // SubmitContext's ctx
+	var cerr error        // the task's error if cctx has ended
+	if cctx != nil {
+		// Read before observeEndLocked looks at the pool's ctx. A ctx that
+		// ends with the pool's (a task's own, or one derived from the pool's
+		// ctx) ends after it: if cctx has ended with the pool's, the pool is
+		// seen ended below, and the task counted as skipped, as every task
+		// offered to an ended pool is. Read the other way round, a cancel
+		// between the two looks would make it a task its caller gave up on,
+		// and uncounted.
+		cerr = s.callerErr()
 	}
+	// What submit does once mu is unlocked.
+	var (
+		idle   *worker // hand t to idle
+		inline bool    // run t here
+		w      *waiter // wait for t to be admitted
+	)
+	accepted := true
+
 	p.mu.Lock()
+	p.observeEndLocked()
 	// The order of the cases is the order of precedence: Close beats the end
 	// of ctx, which beats the caller's ctx, which beats room.
 	switch {
-	case p.closed && (p.shut || cctx == nil || !p.owns(cctx)):
-		// A task that Close waits for may still add its children, with its
-		// own ctx: they are part of the work that Close drains. Nothing gets
-		// in once the drain is over, and the workers are gone.
+	case p.phase != open && !p.acceptsChildLocked(cctx):
 		p.refuseLocked(t)
-	case p.endedLocked():
+	case p.ended:
 		p.stats.Submitted++
-		p.skipLocked(t, p.ctx.Err())
+		p.skipLocked(t)
 	case cerr != nil:
 		settle(t, cerr) // given up before it was accepted: not counted
 	case len(p.idle) > 0:
-		w := p.idle[len(p.idle)-1]
+		idle = p.idle[len(p.idle)-1]
 		p.idle = p.idle[:len(p.idle)-1]
 		p.stats.Submitted++
 		p.stats.Running++
-		p.mu.Unlock()
-		// wake has room for this one task: the worker left it empty when it
-		// went idle, and only the one who took it off idle sends.
-		w.wake <- t
-		return true
 	case p.stats.Queued < int64(p.size):
-		p.pushLocked(t)
+		p.stats.Submitted++
+		p.enqueueLocked(t)
 	case !block:
-		p.mu.Unlock()
-		return false
-	case cctx != nil && p.owns(cctx):
-		// A task of this pool, submitting to its full queue: waiting could
-		// deadlock when every worker does it, so run t here instead. The
-		// caller's worker is busy with this anyway.
+		accepted = false
+	case p.runsInline(cctx):
 		p.stats.Submitted++
 		p.stats.Running++
-		p.mu.Unlock()
-		p.runInline(t)
-		return true
+		inline = true
 	default:
-		p.await(t, cctx) // unlocks mu
-		return true
+		w = p.waitLocked(t)
 	}
 	p.mu.Unlock()
-	return true
-}
 
-// refuseLocked fails t with ErrClosed, uncounted; for a Go task, the next
-// Wait returns ErrClosed.
-func (p *Pool) refuseLocked(t task) {
-	if settle(t, ErrClosed) != nil {
-		p.closedGo = true
+	switch {
+	case idle != nil:
+		// wake has room for this one task: the worker left it empty when it
+		// went idle, and only the one who took it off idle sends.
+		idle.wake <- t
+	case inline:
+		p.runInline(t, cctx)
+	case w != nil:
+		p.await(w, cctx)
 	}
-}
-
-// pushLocked queues t. A task of SubmitContext whose ctx may end before the
-// pool's gets an AfterFunc that drops it from the queue then.
-func (p *Pool) pushLocked(t task) {
-	p.queue.push(t)
-	p.stats.Submitted++
-	p.stats.Queued++
-	s := t.state()
-	if s == nil {
-		return
-	}
-	s.queued = true
-	if s.ctx == nil {
-		return
-	}
-	if d := s.ctx.Done(); d != nil && d != p.done {
-		// The AfterFunc locks mu, so it cannot run before s.stop is set.
-		s.stop = context.AfterFunc(s.ctx, func() { p.drop(s) })
-	}
-}
-
-// unqueueLocked marks the task s as taken out of the queue, and stops its
-// AfterFunc: whatever stop returns, s.queued being false makes drop a no-op.
-func unqueueLocked(s *taskState) {
-	s.queued = false
-	if s.stop != nil {
-		s.stop()
-		s.stop = nil
-	}
-}
-
-// drop skips the queued task s because its SubmitContext's ctx ended. It
-// leaves s in the ring, marked, for a worker to pass over: taking it out of
-// the middle of the ring would cost time in the size of the queue.
-func (p *Pool) drop(s *taskState) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.endedLocked() || !s.queued {
-		// The end of the pool's ctx skipped s (settleSkipped owns it now),
-		// or a worker took it. The pool's end comes first when s.ctx ended
-		// with it, and its AfterFunc has not run yet.
-		return
-	}
-	s.queued, s.stop = false, nil
-	p.stats.Queued--
-	p.stats.Skipped++
-	s.settle(s.ctx.Err())
-	p.compactQueueLocked()
-	p.admitLocked() // its slot is free
-	p.checkDrainedLocked()
-}
-
-// compactQueueLocked filters the tasks taken out of the queue out of its ring
-// once they outnumber the queued ones.
-func (p *Pool) compactQueueLocked() {
-	live := int(p.stats.Queued)
-	if dead := p.queue.n - live; dead > deadSlack && dead > live {
-		p.queue.filter(func(t task) bool {
-			s := t.state()
-			return s == nil || s.queued
-		})
-	}
-}
-
-// claim takes the task s out of the queue, for a task of p to run it inline,
-// and reports whether s was still queued.
-func (p *Pool) claim(s *taskState) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.endedLocked() || !s.queued { // ended first: then s is settleSkipped's
-		return false
-	}
-	unqueueLocked(s)
-	p.stats.Queued--
-	p.stats.Running++
-	p.compactQueueLocked()
-	p.admitLocked() // its slot is free
-	return true
+	return accepted
 }

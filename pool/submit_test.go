@@ -3,12 +3,11 @@ package pool_test
 import (
 	"context"
 	"errors"
-	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
-	"github.com/fanout-go/fanout/errgroupx"
 	"github.com/fanout-go/fanout/pool"
 )
 
@@ -27,11 +26,13 @@ func TestNilPanics(t *testing.T) {
 			pool.SubmitContext[int](context.Background(), p, nil)
 		}},
 		{"SubmitContext ctx", "pool: SubmitContext called with nil Context", func() {
-			pool.SubmitContext(nil, p, returns(1)) //nolint:staticcheck // the point of the test
+			//lint:ignore SA1012 a nil Context is the point of the test
+			pool.SubmitContext(nil, p, returns(1))
 		}},
 		{"Go", "pool: Pool.Go called with nil func", func() { p.Go(nil) }},
 		{"WaitContext", "pool: Future.WaitContext called with nil Context", func() {
-			f.WaitContext(nil) //nolint:staticcheck // the point of the test
+			//lint:ignore SA1012 a nil Context is the point of the test
+			f.WaitContext(nil)
 		}},
 	}
 	for _, tt := range tests {
@@ -43,7 +44,8 @@ func TestNilPanics(t *testing.T) {
 
 // TestSubmitContext checks that SubmitContext gives up when its ctx ends:
 // before the task is queued (not counted), while it waits in the queue
-// (skipped at once), and while it runs (its ctx canceled).
+// (skipped at once), and while it runs (its ctx canceled); and that the
+// error of a task that never ran says that its caller's ctx ended.
 func TestSubmitContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := pool.New(context.Background(), 1, pool.QueueSize(1))
@@ -53,9 +55,8 @@ func TestSubmitContext(t *testing.T) {
 
 		ended, cancel := context.WithCancel(context.Background())
 		cancel()
-		if _, err := pool.SubmitContext(ended, p, count).Wait(); err != context.Canceled {
-			t.Errorf("ctx done on entry: got %v, want context.Canceled", err)
-		}
+		_, err := pool.SubmitContext(ended, p, count).Wait()
+		errSkipped(t, "ctx done on entry", err, "SubmitContext's", context.Canceled)
 		checkStats(t, p, pool.Stats{})
 
 		type key struct{}
@@ -81,13 +82,11 @@ func TestSubmitContext(t *testing.T) {
 		checkStats(t, p, pool.Stats{Submitted: 2, Queued: 1, Running: 1})
 
 		cancelBlocked()
-		if _, err := (<-blocked).Wait(); err != context.Canceled {
-			t.Errorf("blocked on the full queue: got %v, want context.Canceled", err)
-		}
+		_, err = (<-blocked).Wait()
+		errSkipped(t, "blocked on the full queue", err, "SubmitContext's", context.Canceled)
 		cancelQueued()
-		if _, err := queued.Wait(); err != context.Canceled {
-			t.Errorf("queued: got %v, want context.Canceled", err)
-		}
+		_, err = queued.Wait()
+		errSkipped(t, "queued", err, "SubmitContext's", context.Canceled)
 		// The dropped task's slot went to the plain Submit.
 		plainF := <-plain
 		checkStats(t, p, pool.Stats{Submitted: 3, Queued: 1, Running: 1, Skipped: 1})
@@ -106,116 +105,84 @@ func TestSubmitContext(t *testing.T) {
 	})
 }
 
-// TestSubmitContextPoolEnd checks that fn's ctx also ends with the pool's.
+// TestSubmitContextPoolEnd checks that fn's ctx also ends with the pool's,
+// with the cause the pool's ctx ended with.
 func TestSubmitContextPoolEnd(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	p := pool.New(ctx, 1)
 	defer p.Close()
 	started := make(chan int)
 	f := pool.SubmitContext(context.Background(), p, func(ctx context.Context) (int, error) {
 		close(started)
 		<-ctx.Done()
-		return 0, ctx.Err()
+		return 0, context.Cause(ctx)
 	})
 	<-started
-	cancel()
-	if _, err := f.Wait(); err != context.Canceled {
-		t.Errorf("got %v, want context.Canceled", err)
+	errShutdown := errors.New("shutdown")
+	cancel(errShutdown)
+	if _, err := f.Wait(); err != errShutdown {
+		t.Errorf("got %v, want the cause of the pool's end, %v", err, errShutdown)
 	}
 }
 
-// TestSubmitFromTask checks that tasks that submit to their own pool and
-// wait for the result cannot deadlock it: with a full queue the child runs
-// inline, and a child still queued runs inline in its waiting parent.
-func TestSubmitFromTask(t *testing.T) {
-	tests := []struct {
-		name    string
-		workers int
-		opts    []pool.Option
-	}{
-		{"one worker no queue", 1, []pool.Option{pool.QueueSize(0)}},
-		{"one worker", 1, nil},
-		{"every worker", 4, []pool.Option{pool.QueueSize(2)}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				p := pool.New(context.Background(), tt.workers, tt.opts...)
-				// Three levels: each task submits two children and waits
-				// for both: 1 + 2 + 4 tasks per root.
-				var tree func(depth int) func(context.Context) (int, error)
-				tree = func(depth int) func(context.Context) (int, error) {
-					return func(ctx context.Context) (int, error) {
-						if depth == 0 {
-							return 1, nil
-						}
-						a := pool.SubmitContext(ctx, p, tree(depth-1))
-						b := pool.SubmitContext(ctx, p, tree(depth-1))
-						va, erra := a.WaitContext(ctx)
-						vb, errb := b.WaitContext(ctx)
-						return 1 + va + vb, errors.Join(erra, errb)
-					}
-				}
-				roots := make([]*pool.Future[int], 2*tt.workers)
-				for i := range roots {
-					roots[i] = pool.Submit(p, tree(2))
-				}
-				for i, f := range roots {
-					if v, err := f.Wait(); v != 7 || err != nil {
-						t.Errorf("root %d: got %d, %v; want 7, nil", i, v, err)
-					}
-				}
-				if err := p.Close(); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-				n := int64(7 * len(roots))
-				checkStats(t, p, pool.Stats{Submitted: n, Completed: n})
-			})
-		})
-	}
-}
+// sliceErr is an error of a type that == panics on.
+type sliceErr []string
 
-// TestGoexitInline checks that a Goexit in a task run inline fails it and
-// the task that ran it, and the pool goes on: both for a child run by a full
-// SubmitContext and for one run by WaitContext.
-func TestGoexitInline(t *testing.T) {
+func (e sliceErr) Error() string { return strings.Join(e, ", ") }
+
+// oddCtx is a caller's Context that has ended with an error of its own type,
+// which == cannot compare.
+type oddCtx struct{ context.Context }
+
+func (oddCtx) Done() <-chan struct{} { return closed }
+func (oddCtx) Err() error            { return sliceErr{"gone", "away"} }
+
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// TestSkipErrors checks what the error of a task that never ran says: whose
+// context ended, its error and its cause, which errors.Is finds, also for a
+// Context of the caller's own with an error == cannot compare.
+func TestSkipErrors(t *testing.T) {
+	errShutdown, errLeft := errors.New("shutdown"), errors.New("client left")
+	poolCtx, endPool := context.WithCancelCause(context.Background())
+	p := pool.New(poolCtx, 1)
+	defer p.Close()
+	caller, leave := context.WithCancelCause(context.Background())
+	leave(errLeft)
 	tests := []struct {
-		name  string
-		queue int
+		name string
+		f    func() *pool.Future[int]
+		msg  string
+		is   []error
 	}{
-		{"SubmitContext", 0},
-		{"WaitContext", 1},
+		{"caller's ctx with a cause", func() *pool.Future[int] { return pool.SubmitContext(caller, p, returns(1)) },
+			"pool: SubmitContext's context ended: context canceled: client left", []error{context.Canceled, errLeft}},
+		{"caller's own Context", func() *pool.Future[int] { return pool.SubmitContext(oddCtx{context.Background()}, p, returns(1)) },
+			"pool: SubmitContext's context ended: gone, away", nil},
+		{"pool's ctx with a cause", func() *pool.Future[int] { endPool(errShutdown); return pool.Submit(p, returns(1)) },
+			"pool: the pool's context ended: context canceled: shutdown", []error{context.Canceled, errShutdown}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				p := pool.New(context.Background(), 1, pool.QueueSize(tt.queue))
-				children := make(chan *pool.Future[int], 1)
-				parent := pool.Submit(p, func(ctx context.Context) (int, error) {
-					child := pool.SubmitContext(ctx, p, func(context.Context) (int, error) {
-						runtime.Goexit()
-						return 0, nil
-					})
-					// Reached only with room in the queue.
-					children <- child
-					return child.WaitContext(ctx)
-				})
-				if _, err := parent.Wait(); !errors.Is(err, errgroupx.ErrGoexit) {
-					t.Errorf("parent: got %v, want ErrGoexit", err)
-				}
-				if tt.queue > 0 {
-					if _, err := (<-children).Wait(); !errors.Is(err, errgroupx.ErrGoexit) {
-						t.Errorf("child: got %v, want ErrGoexit", err)
-					}
-				}
-				if v, err := pool.Submit(p, returns(3)).Wait(); v != 3 || err != nil {
-					t.Errorf("next task: got %d, %v; want 3, nil", v, err)
-				}
-				if err := p.Close(); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-				checkStats(t, p, pool.Stats{Submitted: 3, Completed: 3, Failed: 2})
-			})
+			_, err := tt.f().Wait()
+			if err == nil || err.Error() != tt.msg {
+				t.Errorf("got error %v, want %q", err, tt.msg)
+			}
+			for _, target := range tt.is {
+				errIs(t, "Future", err, target)
+			}
 		})
+	}
+	errIs(t, "Wait", p.Wait(), errShutdown)
+
+	// errors.As finds the cause too, whatever its type.
+	odd, leaveOddly := context.WithCancelCause(context.Background())
+	leaveOddly(sliceErr{"bye"})
+	q := pool.New(context.Background(), 1)
+	defer q.Close()
+	_, err := pool.SubmitContext(odd, q, returns(1)).Wait()
+	var se sliceErr
+	if !errors.As(err, &se) || se.Error() != "bye" || !errors.Is(err, context.Canceled) {
+		t.Errorf("got error %v, want one errors.As finds the cause sliceErr{bye} in", err)
 	}
 }

@@ -2,34 +2,10 @@ package pool
 
 import (
 	"context"
+	"runtime/pprof"
 
 	"github.com/fanout-go/fanout/errgroupx"
 )
-
-// A task is what the queue holds: a *Future[R] for Submit, a goTask for Go.
-type task interface {
-	// call runs the task's function with ctx; a Future keeps the value.
-	call(ctx context.Context) error
-	// state returns the Future's state, or nil for a goTask.
-	state() *taskState
-}
-
-// goTask is a task of Pool.Go. A func is pointer-shaped, so a goTask fits in
-// an interface without an allocation.
-type goTask func(ctx context.Context) error
-
-func (g goTask) call(ctx context.Context) error { return g(ctx) }
-func (goTask) state() *taskState                { return nil }
-
-// settle completes t with err and returns what Wait must report for it: a
-// goTask's error; nil for a Future, which keeps its error.
-func settle(t task, err error) error {
-	if s := t.state(); s != nil {
-		s.settle(err)
-		return nil
-	}
-	return err
-}
 
 // A worker is one of the pool's goroutines, or its successor after a task
 // called runtime.Goexit.
@@ -43,82 +19,77 @@ type worker struct {
 // work runs tasks, t first, until Close tells it to return.
 func (p *Pool) work(w *worker, t task) {
 	defer p.workers.Done()
+	// A goroutine starts with the labels of the one that started it: New's
+	// caller, or the task whose Goexit this worker replaces.
+	pprof.SetGoroutineLabels(p.labels)
 	for {
 		if t == nil {
 			if t = <-w.wake; t == nil {
 				return
 			}
 		}
-		err := p.run(w, t)
-		e := settle(t, err) // before the counters: Wait returns with the Futures of the tasks that ran complete
-		p.mu.Lock()
-		p.finishLocked(err, e)
-		var admitted *waiter
-		t, admitted = p.nextLocked(w)
-		p.mu.Unlock()
-		admitted.release()
+		t = p.finish(w, t, p.run(t, w, p.labels))
 	}
 }
 
-// run runs t on the worker w, or inline on a task's goroutine when w is nil,
-// and returns its error, or a *errgroupx.PanicError for a panic. If t calls
+// run runs t and returns its error, or a *errgroupx.PanicError for a panic:
+// on the worker w, or, with w nil, inline on the goroutine of a task of p's.
+// That goroutine carries the pprof labels of carried, and carries them again
+// when run returns; t runs with the labels of its ctx. If t calls
 // runtime.Goexit, run does not return: goexit accounts for t first.
-func (p *Pool) run(w *worker, t task) error {
-	ctx := p.tctx
-	if s := t.state(); s != nil && s.ctx != nil {
-		if p.owns(s.ctx) {
-			ctx = s.ctx // a task's ctx ends with the pool's already
-		} else {
-			c, cancel := context.WithCancelCause(s.ctx)
-			stop := context.AfterFunc(p.ctx, func() { cancel(p.ctx.Err()) })
-			// Deferred, so that a Goexit releases them too.
-			defer cancel(nil)
-			defer stop()
-			ctx = context.WithValue(c, poolKey{}, p)
-		}
+func (p *Pool) run(t task, w *worker, carried context.Context) error {
+	if cctx := t.state().callerCtx(); cctx != nil {
+		return p.runCaller(t, w, carried, cctx)
 	}
-	return errgroupx.Recover(
+	// A worker carries the pool's labels between tasks, so that Submit's and
+	// Go's tasks, the hot path, need no call to set them.
+	if w == nil {
+		pprof.SetGoroutineLabels(p.labels)
+	}
+	return p.call(t, w, p.tctx, carried)
+}
+
+// runCaller is run for a task of SubmitContext, whose ctx is cctx.
+func (p *Pool) runCaller(t task, w *worker, carried, cctx context.Context) error {
+	ctx := cctx // a task's own ctx ends with the pool's already
+	if !p.owns(cctx) {
+		c, cancel := context.WithCancelCause(cctx)
+		stop := context.AfterFunc(p.ctx, func() { cancel(context.Cause(p.ctx)) })
+		// Deferred, so that a Goexit releases them too.
+		defer cancel(nil)
+		defer stop()
+		ctx = p.mark(c)
+	}
+	pprof.SetGoroutineLabels(ctx)
+	return p.call(t, w, ctx, carried)
+}
+
+// call calls t's function with ctx and sets the labels of carried back.
+func (p *Pool) call(t task, w *worker, ctx, carried context.Context) error {
+	err := errgroupx.Recover(
 		func() error { return t.call(ctx) },
 		func(err error) { p.goexit(w, t, err) },
 	)
+	// A task may set labels of its own on its goroutine and not put them
+	// back, and the runtime does not say what labels a goroutine carries: so
+	// they are set back after every task, whether they changed or not. The
+	// call costs ~7 ns (~17 ns for a pool whose ctx has labels: a look-up
+	// of one level in carried), which BenchmarkSubmit does not tell apart
+	// from its noise. After a Goexit there is no need: the goroutine is
+	// gone, and its successor sets its own.
+	pprof.SetGoroutineLabels(carried)
+	return err
 }
 
-// goexit accounts for t, which called runtime.Goexit on w's goroutine, and
-// starts w's successor. It runs in the deferred calls of the dying goroutine,
-// before its p.workers.Done, so the WaitGroup never reaches zero in between.
-// For an inline task (w nil), the worker whose task called SubmitContext
-// dies with it; its own run calls goexit for its own task next.
-func (p *Pool) goexit(w *worker, t task, err error) {
+// finish settles t, which ran with the result err, counts it, and returns
+// w's next task, or nil if w is nil (t ran inline) or has gone idle.
+func (p *Pool) finish(w *worker, t task, err error) task {
+	// Settled before it is counted: when Wait returns, the Futures of the
+	// tasks that ran are complete.
 	e := settle(t, err)
-	p.mu.Lock()
-	p.finishLocked(err, e)
 	var next task
 	var admitted *waiter
-	if w != nil {
-		next, admitted = p.nextLocked(w)
-	}
-	p.mu.Unlock()
-	admitted.release()
-	if w != nil {
-		p.workers.Add(1)
-		go p.work(w, next)
-	}
-}
-
-// runInline runs t on the calling goroutine, a task of p's: t was submitted to
-// the full queue, or claimed by WaitContext. p.stats already counts it as
-// running.
-func (p *Pool) runInline(t task) {
-	err := p.run(nil, t)
-	e := settle(t, err)
 	p.mu.Lock()
-	p.finishLocked(err, e)
-	p.mu.Unlock()
-}
-
-// finishLocked counts a task that ran, with its error err, and keeps e for
-// Wait.
-func (p *Pool) finishLocked(err, e error) {
 	p.stats.Running--
 	p.stats.Completed++
 	if err != nil {
@@ -127,40 +98,70 @@ func (p *Pool) finishLocked(err, e error) {
 	if e != nil {
 		p.errs = append(p.errs, e)
 	}
+	if w != nil {
+		next, admitted = p.nextLocked(w)
+	}
 	p.checkDrainedLocked()
+	p.mu.Unlock()
+	admitted.release()
+	return next
 }
 
-// nextLocked takes the next task off the queue for w, or registers w as idle
-// and returns nil. The slot that came free goes to the longest-waiting
-// submitter, whose waiter nextLocked returns too: the caller releases it
-// after unlocking mu, so that its wakeup does not lengthen the critical
-// section that every submitter and worker waits for.
+// nextLocked takes the next task off the queue for w, counted as running, or
+// registers w as idle and returns nil. The room that came free goes to the
+// waiting submitters, whose waiters nextLocked returns too, chained, for the
+// caller to release.
 func (p *Pool) nextLocked(w *worker) (task, *waiter) {
-	if !p.endedLocked() {
-		for p.queue.n > 0 {
-			t := p.queue.pop()
-			if s := t.state(); s != nil {
-				if !s.queued {
-					continue
-				}
-				unqueueLocked(s)
-			}
-			p.stats.Queued--
+	// Looking at the pool's ctx here, rather than waiting for end's
+	// AfterFunc, which runs a moment later on its own goroutine, keeps a
+	// worker from starting a queued task once ctx has ended.
+	p.observeEndLocked()
+	var admitted *waiter
+	for {
+		if t := p.dequeueLocked(); t != nil {
 			p.stats.Running++
-			wt, waiting := p.popWaiterLocked()
-			if wt != nil {
-				p.pushLocked(waiting)
-			}
-			return t, wt
+			return t, p.admitLocked(admitted)
 		}
-		// An empty queue with submitters waiting: QueueSize(0), where a
+		// Nothing queued, yet a submitter may wait: with QueueSize(0), the
 		// worker takes the task straight from the longest-waiting one.
-		if wt, t := p.popWaiterLocked(); wt != nil {
-			p.stats.Submitted++
+		wt, t := p.popWaiterLocked()
+		if wt == nil {
+			break
+		}
+		wt.next, admitted = admitted, wt
+		if p.acceptLocked(t) {
 			p.stats.Running++
-			return t, wt
+			return t, admitted
 		}
 	}
 	p.idle = append(p.idle, w)
-	return nil, nil
+	return nil, admitted
+}
+
+// goexit accounts for t, which called runtime.Goexit on w's goroutine, and
+// starts w's successor. It runs in the deferred calls of the dying goroutine,
+// before its p.workers.Done, so the WaitGroup never reaches zero in between.
+// For an inline task (w nil), the goroutine of the task that ran it dies
+// with it; its own run calls goexit for that task next.
+func (p *Pool) goexit(w *worker, t task, err error) {
+	next := p.finish(w, t, err)
+	if w != nil {
+		p.workers.Add(1)
+		go p.work(w, next)
+	}
+}
+
+// labelsOf returns a context that holds ctx's pprof labels and nothing
+// else, at its first level, where pprof.SetGoroutineLabels finds them at
+// once.
+func labelsOf(ctx context.Context) context.Context {
+	var kv []string
+	pprof.ForLabels(ctx, func(k, v string) bool {
+		kv = append(kv, k, v)
+		return true
+	})
+	if kv == nil {
+		return context.Background()
+	}
+	return pprof.WithLabels(context.Background(), pprof.Labels(kv...))
 }

@@ -4,99 +4,14 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"runtime/pprof"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
-	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/fanout-go/fanout/errgroupx"
 	"github.com/fanout-go/fanout/pool"
 )
-
-// TestContextEnd checks what the end of the pool's ctx does: running tasks
-// see their ctx canceled, queued tasks never start and fail at once (even
-// while a stubborn task keeps its worker), blocked submitters return, and
-// later calls fail without blocking.
-func TestContextEnd(t *testing.T) {
-	tests := []struct {
-		name string
-		ctx  func() (context.Context, func())
-		want error
-	}{
-		{"cancel", func() (context.Context, func()) {
-			ctx, cancel := context.WithCancel(context.Background())
-			return ctx, cancel
-		}, context.Canceled},
-		{"deadline", func() (context.Context, func()) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			// Wait for the deadline on synctest's clock, which moves only
-			// when every goroutine of the bubble is blocked.
-			return ctx, func() { <-ctx.Done(); cancel() }
-		}, context.DeadlineExceeded},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				ctx, end := tt.ctx()
-				p := pool.New(ctx, 2, pool.QueueSize(2))
-				defer p.Close()
-				started := make(chan int, 2)
-				release := make(chan struct{})
-				var ran atomic.Int64
-				honest := pool.Submit(p, func(ctx context.Context) (int, error) {
-					started <- 0
-					<-ctx.Done()
-					return 0, ctx.Err()
-				})
-				stubborn := pool.Submit(p, blocker(started, release, 1))
-				<-started
-				<-started
-				queued := pool.Submit(p, func(context.Context) (int, error) { ran.Add(1); return 2, nil })
-				p.Go(func(context.Context) error { ran.Add(1); return nil })
-				submitted := make(chan *pool.Future[int])
-				go func() { submitted <- pool.Submit(p, returns(3)) }()
-				synctest.Wait()
-
-				end()
-				if _, err := queued.Wait(); err != tt.want {
-					t.Errorf("queued task: got %v, want %v", err, tt.want)
-				}
-				if _, err := (<-submitted).Wait(); err != tt.want {
-					t.Errorf("blocked Submit: got %v, want %v", err, tt.want)
-				}
-				if _, err := honest.Wait(); err != tt.want {
-					t.Errorf("running task: got %v, want its ctx's error %v", err, tt.want)
-				}
-				// More than the queue holds: none may block.
-				for i := range 5 {
-					if _, err := pool.Submit(p, returns(i)).Wait(); err != tt.want {
-						t.Errorf("Submit after the end: got %v, want %v", err, tt.want)
-					}
-				}
-				if f, ok := pool.TrySubmit(p, returns(9)); !ok || !done(f) {
-					t.Errorf("TrySubmit after the end: got %v, want true and a completed Future", ok)
-				}
-				p.Go(func(context.Context) error { ran.Add(1); return nil })
-				if done(stubborn) {
-					t.Error("the stubborn task completed before its release")
-				}
-
-				close(release)
-				err := p.Wait()
-				if diff := cmp.Diff([]error{tt.want}, flatten(err), cmp.Comparer(func(a, b error) bool { return a == b })); diff != "" {
-					t.Errorf("Wait: want ctx's error once (-want +got):\n%s", diff)
-				}
-				if n := ran.Load(); n != 0 {
-					t.Errorf("%d skipped tasks ran", n)
-				}
-				checkStats(t, p, pool.Stats{Submitted: 12, Completed: 2, Failed: 1, Skipped: 10})
-			})
-		})
-	}
-}
 
 // TestPanic checks that a panic in a task is recovered with its stack, goes
 // to the task's Future (or, for Go, to Wait), and leaves the worker serving.
@@ -182,4 +97,155 @@ func TestGoexitEveryTask(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 	checkStats(t, p, pool.Stats{Submitted: 100, Completed: 100, Failed: 100})
+}
+
+// TestPanicDuringGoexit checks that a panic that a task's deferred call
+// raises while the task unwinds from runtime.Goexit outranks the Goexit: the
+// Future, or Wait for Go, gets the *errgroupx.PanicError, not ErrGoexit, and
+// the worker is still replaced.
+func TestPanicDuringGoexit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := pool.New(context.Background(), 1)
+		defer p.Close()
+		exits := func() {
+			defer func() { panic("cleanup") }()
+			runtime.Goexit()
+		}
+		f := pool.Submit(p, func(context.Context) (int, error) { exits(); return 1, nil })
+		_, err := f.Wait()
+		var pe *errgroupx.PanicError
+		if !errors.As(err, &pe) || pe.Value != "cleanup" || errors.Is(err, errgroupx.ErrGoexit) {
+			t.Errorf("Future.Wait: got %v, want the *errgroupx.PanicError of the cleanup", err)
+		}
+		p.Go(func(context.Context) error { exits(); return nil })
+		err = p.Wait()
+		if !errors.As(err, &pe) || pe.Value != "cleanup" || errors.Is(err, errgroupx.ErrGoexit) {
+			t.Errorf("Wait: got %v, want the *errgroupx.PanicError of the cleanup", err)
+		}
+		if v, err := pool.Submit(p, returns(3)).Wait(); v != 3 || err != nil {
+			t.Errorf("task after the Goexits: got %d, %v; want 3, nil", v, err)
+		}
+		checkStats(t, p, pool.Stats{Submitted: 3, Completed: 3, Failed: 2})
+	})
+}
+
+// TestLabels checks the pprof labels that tasks run with, read from the
+// goroutine profile inside each task: a task added with SubmitContext has
+// those of its ctx, every other task those of the pool's ctx, not those of
+// the goroutine that called New; a task that sets labels of its own leaves
+// them to no other task; and a worker between tasks, or replacing one that
+// called Goexit, carries the pool's labels alone.
+func TestLabels(t *testing.T) {
+	tests := []struct {
+		name string
+		ctx  context.Context // the pool's
+		want string          // the labels of its ctx, as the profile shows them
+	}{
+		{"pool without labels", context.Background(), ""},
+		{"pool with labels", pprof.WithLabels(context.Background(), pprof.Labels("pool", "p")), `{"pool":"p"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var p *pool.Pool
+			// New, called from a goroutine with labels of its own.
+			pprof.Do(context.Background(), pprof.Labels("caller", "new"), func(context.Context) {
+				p = pool.New(tt.ctx, 1, pool.QueueSize(4))
+			})
+			defer p.Close()
+			labelled := func(context.Context) (string, error) { return ownLabels(), nil }
+			request := pprof.WithLabels(context.Background(), pprof.Labels("request", "B"))
+			check := func(what string, f *pool.Future[string], want string) {
+				t.Helper()
+				if got, err := f.Wait(); got != want || err != nil {
+					t.Errorf("%s: labels %q, %v; want %q", what, got, err, want)
+				}
+			}
+
+			check("Submit", pool.Submit(p, labelled), tt.want)
+			check("SubmitContext", pool.SubmitContext(request, p, labelled), `{"request":"B"}`)
+			var goLabels string
+			p.Go(func(context.Context) error { goLabels = ownLabels(); return nil })
+			p.Wait()
+			if goLabels != tt.want {
+				t.Errorf("Go: labels %q, want %q", goLabels, tt.want)
+			}
+			leaked := pprof.WithLabels(context.Background(), pprof.Labels("leaked", "x"))
+			pool.Submit(p, func(context.Context) (int, error) {
+				pprof.SetGoroutineLabels(leaked) // and not set back
+				return 0, nil
+			}).Wait()
+			check("after a task that set labels", pool.Submit(p, labelled), tt.want)
+			pool.Submit(p, func(context.Context) (int, error) {
+				pprof.SetGoroutineLabels(leaked)
+				runtime.Goexit()
+				return 0, nil
+			}).Wait()
+			check("on the successor of a Goexit", pool.Submit(p, labelled), tt.want)
+
+			// A task run inline has its own labels, and its caller gets
+			// its own back.
+			inline := pool.SubmitContext(request, p, func(ctx context.Context) (string, error) {
+				child := pool.Submit(p, labelled) // queued: the only worker is busy here
+				got, err := child.WaitContext(ctx)
+				return got + " then " + ownLabels(), err
+			})
+			check("inline", inline, tt.want+` then {"request":"B"}`)
+
+			if err := p.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			workers := workerLabels()
+			if len(workers) == 0 {
+				t.Fatal("no worker in the goroutine profile")
+			}
+			for _, got := range workers {
+				if got != tt.want {
+					t.Errorf("a worker between tasks carries labels %q, want %q", got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// ownLabels returns the pprof labels of the calling goroutine, as the
+// goroutine profile shows them: "" for none.
+func ownLabels() string {
+	for _, rec := range goroutineRecords() {
+		if strings.Contains(rec, "runtime/pprof.writeGoroutine") {
+			return recordLabels(rec)
+		}
+	}
+	panic("no goroutine is writing the goroutine profile")
+}
+
+// workerLabels returns the pprof labels of every goroutine that is a
+// worker of a pool, as the goroutine profile shows them.
+func workerLabels() []string {
+	var out []string
+	for _, rec := range goroutineRecords() {
+		if strings.Contains(rec, "pool.(*Pool).work+") {
+			out = append(out, recordLabels(rec))
+		}
+	}
+	return out
+}
+
+// goroutineRecords returns the records of the goroutine profile, in its
+// text form: one per stack and set of labels.
+func goroutineRecords() []string {
+	var b strings.Builder
+	if err := pprof.Lookup("goroutine").WriteTo(&b, 1); err != nil {
+		panic(err)
+	}
+	return strings.Split(b.String(), "\n\n")
+}
+
+// recordLabels returns the labels of a record of the goroutine profile.
+func recordLabels(rec string) string {
+	for line := range strings.Lines(rec) {
+		if l, ok := strings.CutPrefix(line, "# labels: "); ok {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
 }

@@ -2,16 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -20,9 +24,25 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// The default run against the local server: every healthy document is saved
-// whole, every faulty one is reported in input order, and the exit status
-// says that some failed.
+// summary parses the summary line.
+func summary(t *testing.T, line string) (done, total, retries, failed, most int) {
+	t.Helper()
+	m := summaryLine.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("summary %q is not of the form %q", line, summaryLine)
+	}
+	n := make([]int, 5)
+	for i := range n {
+		n[i], _ = strconv.Atoi(m[i+1])
+	}
+	return n[0], n[1], n[2], n[3], n[4]
+}
+
+var summaryLine = regexp.MustCompile(`^(\d+)/(\d+) documents in [0-9.]+m?s, (\d+) retries, (\d+) failed, at most (\d+) downloads at once$`)
+
+// The default run against the local server: the faults it injects are
+// retried, every document is saved whole, 50 downloads run at once, and the
+// exit status is 0 after one line of summary.
 func TestLocalServer(t *testing.T) {
 	const n = 250
 	dir := t.TempDir()
@@ -30,47 +50,140 @@ func TestLocalServer(t *testing.T) {
 	// The timeout leaves 25 times the server's 20 ms for a healthy document,
 	// on two loaded cores under -race.
 	code := run(t.Context(), []string{"-n", strconv.Itoa(n), "-timeout", "500ms", "-out", dir}, &stdout, &stderr)
-	if code != 1 {
-		t.Fatalf("exit status %d, want 1; stderr:\n%s", code, &stderr)
-	}
-
-	var wantFiles, wantFailed []string
-	for i := range n {
-		if faultOf(i) == healthy {
-			wantFiles = append(wantFiles, fmt.Sprintf("%06d", i))
-		} else {
-			wantFailed = append(wantFailed, fmt.Sprintf("/doc/%d: ", i))
-		}
+	if code != 0 {
+		t.Fatalf("exit status %d, want 0; stdout:\n%sstderr:\n%s", code, &stdout, &stderr)
 	}
 	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
-	if want := fmt.Sprintf("%d/%d documents, %d failed, ", n, n, len(wantFailed)); !strings.HasPrefix(lines[0], want) {
-		t.Errorf("summary %q, want it to begin %q", lines[0], want)
+	if len(lines) != 1 {
+		t.Errorf("%d lines of output, want the summary alone:\n%s", len(lines), &stdout)
 	}
-	if got := lines[1:]; len(got) != len(wantFailed) {
-		t.Errorf("%d failures listed, want %d:\n%s", len(got), len(wantFailed), strings.Join(got, "\n"))
-	} else {
-		for i, line := range got {
-			if !strings.Contains(line, wantFailed[i]) {
-				t.Errorf("failure %d is %q, want one for %q", i, line, wantFailed[i])
-			}
+	faulty := 0
+	for i := range n {
+		if faultOf(i, 1, 0) != healthy {
+			faulty++
 		}
+	}
+	done, total, retries, failed, most := summary(t, lines[0])
+	// A healthy document may be retried too, if the machine is slow enough
+	// for its attempt to time out.
+	if done != n || total != n || failed != 0 || retries < faulty {
+		t.Errorf("summary %q, want %d/%d documents, at least %d retries, none failed", lines[0], n, n, faulty)
+	}
+	if most != 50 {
+		t.Errorf("at most %d downloads at once, want the limit, 50", most)
 	}
 
 	names := readDir(t, dir)
-	if fmt.Sprint(names) != fmt.Sprint(wantFiles) {
-		t.Fatalf("saved %d files %v,\nwant %d %v", len(names), names, len(wantFiles), wantFiles)
+	if len(names) != n {
+		t.Fatalf("saved %d files, want %d: %v", len(names), n, names)
 	}
-	for _, name := range names {
-		i, _ := strconv.Atoi(name)
-		if got, _ := os.ReadFile(filepath.Join(dir, name)); string(got) != document(i) {
+	for i, name := range names {
+		if got, _ := os.ReadFile(filepath.Join(dir, name)); name != fmt.Sprintf("%06d", i) || string(got) != document(i) {
 			t.Errorf("file %s holds %d bytes, want document %d's %d", name, len(got), i, len(document(i)))
 		}
 	}
 }
 
+// -broken makes documents fail for good: each is reported with its error, in
+// input order, after the summary, and the exit status says that some failed.
+func TestBroken(t *testing.T) {
+	const n, broken = 250, 50
+	var stdout, stderr strings.Builder
+	code := run(t.Context(), []string{"-n", strconv.Itoa(n), "-broken", strconv.Itoa(broken)}, &stdout, &stderr)
+	if code != 1 {
+		t.Fatalf("exit status %d, want 1; stderr:\n%s", code, &stderr)
+	}
+	var wantFailed []string
+	for i := broken - 1; i < n; i += broken {
+		wantFailed = append(wantFailed, fmt.Sprintf("/doc/%d: 404 Not Found", i))
+	}
+	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
+	if done, _, _, failed, _ := summary(t, lines[0]); done != n-len(wantFailed) || failed != len(wantFailed) {
+		t.Errorf("summary %q, want %d done and %d failed", lines[0], n-len(wantFailed), len(wantFailed))
+	}
+	if got := lines[1:]; len(got) != len(wantFailed) {
+		t.Errorf("%d failures listed, want %d:\n%s", len(got), len(wantFailed), strings.Join(got, "\n"))
+	} else {
+		for i, line := range got {
+			if !strings.HasSuffix(line, wantFailed[i]) {
+				t.Errorf("failure %d is %q, want one ending %q", i, line, wantFailed[i])
+			}
+		}
+	}
+}
+
+// fetch retries what may pass, a few times, and nothing else.
+func TestFetchRetries(t *testing.T) {
+	tests := []struct {
+		name     string
+		statuses []int // the answers, one per request; 0 stalls past the timeout
+		want     string
+		requests int
+	}{
+		{"500 then OK", []int{500, 200}, "doc", 2},
+		{"503 twice then OK", []int{503, 503, 200}, "doc", 3},
+		{"503 every time", []int{503, 503, 503, 200}, "503 Service Unavailable", 3},
+		{"timeout then OK", []int{0, 200}, "doc", 2},
+		{"404 is for good", []int{404, 200}, "404 Not Found", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var requests atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch code := tt.statuses[requests.Add(1)-1]; code {
+				case 0:
+					<-r.Context().Done() // the client's timeout
+				case 200:
+					w.Write([]byte("doc"))
+				default:
+					w.WriteHeader(code)
+				}
+			}))
+			defer srv.Close()
+			var retries atomic.Int64
+			client := &http.Client{Timeout: 100 * time.Millisecond}
+			body, err := fetch(t.Context(), client, srv.URL, &retries)
+			got := string(body)
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.want || requests.Load() != int64(tt.requests) || retries.Load() != int64(tt.requests-1) {
+				t.Errorf("fetch() = %q after %d requests, %d retries; want %q after %d",
+					got, requests.Load(), retries.Load(), tt.want, tt.requests)
+			}
+			client.CloseIdleConnections()
+		})
+	}
+}
+
+// Ctrl-C during the pause before a retry ends it: no further request.
+func TestFetchCanceledDuringBackoff(t *testing.T) {
+	ctx, interrupt := context.WithCancel(t.Context())
+	defer interrupt()
+	var requests, retries atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	client := &http.Client{}
+	defer client.CloseIdleConnections()
+	go func() {
+		// Ctrl-C once fetch has counted the retry, just before it pauses.
+		for retries.Load() == 0 {
+			runtime.Gosched()
+		}
+		interrupt()
+	}()
+	_, err := fetch(ctx, client, srv.URL, &retries)
+	if !errors.Is(err, context.Canceled) || requests.Load() != 1 {
+		t.Errorf("fetch() = %v after %d requests, want context.Canceled after 1", err, requests.Load())
+	}
+}
+
 // URLs from a file, all healthy: exit status 0.
 func TestURLsFile(t *testing.T) {
-	srv := newServer(30, 0, 0)
+	srv := newServer(30, 0, 0, 0)
 	defer srv.Close()
 	file := filepath.Join(t.TempDir(), "urls.txt")
 	// Blank lines and spaces around the URLs are allowed.
@@ -81,7 +194,7 @@ func TestURLsFile(t *testing.T) {
 	if code := run(t.Context(), []string{"-urls", file}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit status %d, want 0; stdout:\n%sstderr:\n%s", code, &stdout, &stderr)
 	}
-	if want := "10/10 documents, 0 failed, "; !strings.HasPrefix(stdout.String(), want) {
+	if want := "10/10 documents in "; !strings.HasPrefix(stdout.String(), want) {
 		t.Errorf("output %q, want it to begin %q", &stdout, want)
 	}
 }
@@ -126,10 +239,8 @@ func TestInterrupt(t *testing.T) {
 	if code != 130 {
 		t.Fatalf("exit status %d, want 130; stderr:\n%s", code, &stderr)
 	}
-	var done, total, failed int
-	if _, err := fmt.Sscanf(stdout.String(), "%d/%d documents, %d failed", &done, &total, &failed); err != nil {
-		t.Fatalf("summary %q: %v", &stdout, err)
-	}
+	first, _, _ := strings.Cut(stdout.String(), "\n")
+	done, total, _, failed, _ := summary(t, first)
 	if !strings.HasSuffix(stdout.String(), "\ninterrupted\n") || total != 100 || failed != 0 {
 		t.Errorf("output %q, want 0 failed of 100, then interrupted", &stdout)
 	}
@@ -172,7 +283,7 @@ func TestDiskFailure(t *testing.T) {
 // A document whose file cannot take its name stops the run with exit
 // status 2 and leaves no partial file behind.
 func TestRenameFailure(t *testing.T) {
-	srv := newServer(5, 0, 0)
+	srv := newServer(5, 0, 0, 0)
 	defer srv.Close()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "urls.txt")

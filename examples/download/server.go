@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -9,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,12 +20,20 @@ const (
 	serverError       // 500 Internal Server Error
 	reset             // the connection is reset in the middle of the body
 	stall             // half the body, then nothing until the client gives up
+	gone              // 404 Not Found, every time
 )
 
-// faultOf returns the fault of document i: 3 in 100 fail, one of each kind.
-// It depends on i alone, so that every run fails the same documents and a
-// test knows which.
-func faultOf(i int) fault {
+// faultOf returns the fault of the attempt-th request (from 1) for document
+// i: 3 documents in 100 fail their first attempt, one of each kind, and, if
+// broken > 0, every broken-th document is gone for good. It depends on i and
+// attempt alone, so that a test knows which fail.
+func faultOf(i, attempt, broken int) fault {
+	switch {
+	case broken > 0 && i%broken == broken-1:
+		return gone
+	case attempt > 1:
+		return healthy
+	}
 	switch i % 100 {
 	case 13:
 		return serverError
@@ -50,10 +58,11 @@ type server struct {
 }
 
 // newServer starts a server of n documents at /doc/0 .. /doc/{n-1}. Each
-// answers after a random delay of up to maxDelay, and faultOf decides
-// which fail. A stalled document holds its connection for up to stallFor, or
-// until the client hangs up.
-func newServer(n int, maxDelay, stallFor time.Duration) *server {
+// answers after a random delay of up to maxDelay, and faultOf decides which
+// fail, and when. A stalled document holds its connection for up to
+// stallFor, or until the client hangs up.
+func newServer(n, broken int, maxDelay, stallFor time.Duration) *server {
+	attempts := make([]atomic.Int64, n)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /doc/{i}", func(w http.ResponseWriter, r *http.Request) {
 		i, err := strconv.Atoi(r.PathValue("i"))
@@ -61,15 +70,22 @@ func newServer(n int, maxDelay, stallFor time.Duration) *server {
 			http.NotFound(w, r)
 			return
 		}
+		attempt := int(attempts[i].Add(1))
 		if !sleep(r.Context(), rand.N(maxDelay+1)) {
 			return // the client left
 		}
-		body := document(i)
+		body, f := document(i), faultOf(i, attempt, broken)
+		switch f {
+		case gone:
+			http.NotFound(w, r)
+			return
+		case serverError:
+			http.Error(w, "injected fault", http.StatusInternalServerError)
+			return
+		}
 		// With a Content-Length the client can tell a cut body from a whole one.
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		switch faultOf(i) {
-		case serverError:
-			w.WriteHeader(http.StatusInternalServerError)
+		switch f {
 		case reset:
 			// Half the body, then RST. (A reset before any response would be
 			// retried: Go's transport retries a GET that fails so early.)
@@ -95,16 +111,4 @@ func newServer(n int, maxDelay, stallFor time.Duration) *server {
 		srv.urls = append(srv.urls, fmt.Sprintf("%s/doc/%d", srv.URL, i))
 	}
 	return srv
-}
-
-// sleep waits for d, and reports false if ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

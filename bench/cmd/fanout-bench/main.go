@@ -13,14 +13,19 @@
 //	-contenders list  contenders to run, comma-separated (default: all)
 //	-runs n           runs of each case; the table shows medians (default 5)
 //	-cpu list         GOMAXPROCS values to run at, comma-separated, to show
-//	                  scaling with cores (default: GOMAXPROCS)
+//	                  scaling with cores (default: 1, 2, 4, ... up to
+//	                  GOMAXPROCS, and GOMAXPROCS itself: 1,2,4,8,16 on 16
+//	                  cores)
 //	-benchtime d      time each run aims for, as go test's -benchtime (default 300ms)
 //	-json             print JSON instead of the table
 //	-chart files      charts to draw, comma-separated, .png or .svg (default:
 //	                  none; the committed chart is -chart results.png)
 //
-// A progress line goes to stderr while it runs. Every case runs through
-// bench.Case.Bench, the function go test -bench runs, so the two agree.
+// While it runs, a line on stderr says which case runs, how many of how many
+// runs are done and how long it has taken, when stderr is a terminal;
+// elsewhere (a pipe, a file, CI's log) nothing but the result is printed.
+// Every case runs through bench.Case.Bench, the function go test -bench
+// runs, so the two agree.
 package main
 
 import (
@@ -54,7 +59,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		workloads  = fs.String("workloads", "", "workloads to run, comma-separated (default: all)")
 		contenders = fs.String("contenders", "", "contenders to run, comma-separated (default: all)")
 		runs       = fs.Int("runs", 5, "runs of each case; the table shows medians")
-		cpu        = fs.String("cpu", strconv.Itoa(runtime.GOMAXPROCS(0)), "GOMAXPROCS values, comma-separated")
+		cpu        = fs.String("cpu", defaultCPUs(runtime.GOMAXPROCS(0)), "GOMAXPROCS values, comma-separated")
 		benchtime  = fs.String("benchtime", "300ms", "time each run aims for, as go test's -benchtime")
 		asJSON     = fs.Bool("json", false, "print JSON instead of the table")
 		chart      = fs.String("chart", "", "charts to draw, comma-separated, .png or .svg")
@@ -149,6 +154,16 @@ func pick[T any](list string, all []T, name func(T) string) ([]T, error) {
 		}
 	}
 	return out, nil
+}
+
+// defaultCPUs returns the GOMAXPROCS values run by default: the powers of
+// two below most, then most.
+func defaultCPUs(most int) string {
+	var list []string
+	for n := 1; n < most; n *= 2 {
+		list = append(list, strconv.Itoa(n))
+	}
+	return strings.Join(append(list, strconv.Itoa(most)), ",")
 }
 
 func parseCPUs(list string) ([]int, error) {

@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/fanout-go/fanout/bench"
 	"github.com/fanout-go/fanout/bench/internal/leaktest"
 )
 
@@ -36,8 +38,10 @@ func TestRunTableAndCharts(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, stdout.String())
 		}
 	}
-	if !strings.Contains(stderr.String(), "PoolRoundTrip/reference run 1/1") {
-		t.Errorf("no progress line on stderr:\n%s", stderr.String())
+	// stderr is no terminal: no progress, only what was asked for.
+	wantErr := "fanout-bench: chart written to " + svg + "\nfanout-bench: chart written to " + png + "\n"
+	if stderr.String() != wantErr {
+		t.Errorf("stderr is %q, want %q", stderr.String(), wantErr)
 	}
 	for path, magic := range map[string]string{svg: "<?xml", png: "\x89PNG"} {
 		b, err := os.ReadFile(path)
@@ -55,7 +59,7 @@ func TestRunTableAndCharts(t *testing.T) {
 
 func TestRunJSON(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if err := run(append(quick, "-json", "-chart", ""), &stdout, &stderr); err != nil {
+	if err := run(append(quick, "-json", "-chart", "", "-cpu", "1"), &stdout, &stderr); err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
 	}
 	var rep Report
@@ -119,6 +123,33 @@ func TestRunHelp(t *testing.T) {
 	}
 }
 
+// On a terminal the progress line is redrawn in place: which case, how many
+// runs of how many, the time so far; the last one says how many runs took
+// how long.
+func TestProgressOnATerminal(t *testing.T) {
+	var out bytes.Buffer
+	m := &measurer{runs: 2, out: &out, terminal: true, total: 12, start: time.Now()}
+	m.progress("cpu=2 TinyMap/fanout run 1/2")
+	m.done++
+	m.progress("cpu=2 TinyMap/fanout run 2/2")
+	m.done++
+	m.progress("")
+	want := "\r\033[K[ 1/12    0s] cpu=2 TinyMap/fanout run 1/2" +
+		"\r\033[K[ 2/12    0s] cpu=2 TinyMap/fanout run 2/2" +
+		"\r\033[Kfanout-bench: 2 runs in 0s\n"
+	if out.String() != want {
+		t.Errorf("progress wrote %q, want %q", &out, want)
+	}
+}
+
+func TestDefaultCPUs(t *testing.T) {
+	for most, want := range map[int]string{1: "1", 2: "1,2", 3: "1,2,3", 12: "1,2,4,8,12", 16: "1,2,4,8,16"} {
+		if got := defaultCPUs(most); got != want {
+			t.Errorf("defaultCPUs(%d) = %q, want %q", most, got, want)
+		}
+	}
+}
+
 func TestFormat(t *testing.T) {
 	tests := []struct {
 		got, want string
@@ -145,5 +176,28 @@ func TestFormat(t *testing.T) {
 	}
 	if m := median([]float64{4, 1, 3, 2}); m != 2.5 {
 		t.Errorf("median(4, 1, 3, 2) = %v, want 2.5", m)
+	}
+}
+
+// Below a peer workload's table, each published time is set beside the
+// same library's time here, both divided by the peer's own.
+func TestPublishedRatios(t *testing.T) {
+	w := bench.WorkloadNamed("PondRand")
+	r := &Report{workloads: []*bench.Workload{w}, Results: []Result{
+		{CPU: 2, Workload: w.Name, Contender: "pond", NsPerOp: 100e6},
+		{CPU: 2, Workload: w.Name, Contender: "ants", NsPerOp: 300e6},
+		{CPU: 2, Workload: w.Name, Contender: "fanout", NsPerOp: 50e6},
+	}}
+	var out bytes.Buffer
+	r.writePublished(&out, 2, w)
+	for _, want := range []string{
+		"| Pond-Balanced | 206 | 1.00 | pond | 100 | 1.00 |",
+		"| AntsPool | 512 | 2.48 | ants | 300 | 3.00 |",
+		"| Gammazero | 557 | 2.70 | – |  |  |",
+		"| – | | | fanout | 50.0 | 0.5 |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in\n%s", want, &out)
+		}
 	}
 }

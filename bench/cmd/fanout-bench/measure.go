@@ -96,7 +96,7 @@ func (m *measurer) measureCase(cpu int, c bench.Case) (Result, error) {
 		if b.N == 0 {
 			// Bench failed, and testing.Benchmark keeps no message: Check
 			// says what was wrong.
-			if err := c.Check(bench.Size(c.Workload.Items)); err != nil {
+			if err := c.Check(c.Workload.Size()); err != nil {
 				return r, fmt.Errorf("cpu=%d %s failed: %v", cpu, c.Name(), err)
 			}
 			return r, fmt.Errorf("cpu=%d %s failed, but its output was right when run again", cpu, c.Name())
@@ -108,7 +108,7 @@ func (m *measurer) measureCase(cpu int, c bench.Case) (Result, error) {
 	}
 	r.Runs = m.runs
 	r.NsPerOp = median(nsOp)
-	r.NsPerItem = r.NsPerOp / float64(bench.Size(c.Workload.Items))
+	r.NsPerItem = r.NsPerOp / float64(c.Workload.Size())
 	r.Allocs, r.Bytes = median(allocs), median(bytes)
 	if r.Metric != "" {
 		r.Value = median(values)
@@ -154,25 +154,19 @@ func median(xs []float64) float64 {
 	return s[len(s)/2]
 }
 
-// progress redraws the progress line on a terminal; elsewhere it prints one
-// line per step, so that a log shows how far a run got. An empty what ends
-// the line.
+// progress redraws the progress line, on a terminal only: what runs, the
+// runs done of all, the time since the start. An empty what replaces the
+// line with how many runs took how long.
 func (m *measurer) progress(what string) {
-	if what == "" {
-		if m.terminal {
-			fmt.Fprint(m.out, "\r\033[K")
-		}
-		fmt.Fprintf(m.out, "fanout-bench: %d runs in %s\n",
-			m.done, time.Since(m.start).Round(time.Second))
+	if !m.terminal {
 		return
 	}
-	line := fmt.Sprintf("[%*d/%d %5s] %s", len(fmt.Sprint(m.total)), m.done+1, m.total,
-		time.Since(m.start).Round(time.Second), what)
-	if m.terminal {
-		fmt.Fprint(m.out, "\r\033[K"+line)
-	} else {
-		fmt.Fprintln(m.out, strings.TrimSpace(line))
+	elapsed := time.Since(m.start).Round(time.Second)
+	if what == "" {
+		fmt.Fprintf(m.out, "\r\033[Kfanout-bench: %d runs in %s\n", m.done, elapsed)
+		return
 	}
+	fmt.Fprintf(m.out, "\r\033[K[%*d/%d %5s] %s", len(fmt.Sprint(m.total)), m.done+1, m.total, elapsed, what)
 }
 
 // loadAverage returns the 1-minute load average from /proc/loadavg, and

@@ -17,6 +17,9 @@ import (
 // Report is everything a run found and where: what -json prints and what the
 // table and the chart show.
 type Report struct {
+	// Small is set when the workloads ran at their small sizes, as under
+	// the race detector, where timings mean nothing.
+	Small     bool   `json:"small,omitempty"`
 	Go        string `json:"go"`
 	Platform  string `json:"platform"`
 	CPUModel  string `json:"cpu_model,omitempty"`
@@ -52,7 +55,12 @@ func newReport(results []Result, ws []*bench.Workload, cs []*bench.Contender,
 	if len(loads) > 0 {
 		load = &Load{slices.Min(loads), median(loads), slices.Max(loads)}
 	}
+	small := false
+	for _, w := range ws {
+		small = small || w.Size() != w.Items
+	}
 	return &Report{
+		Small:      small,
 		Load:       load,
 		Go:         runtime.Version(),
 		Platform:   runtime.GOOS + "/" + runtime.GOARCH,
@@ -138,6 +146,9 @@ func (r *Report) cpus() []int {
 func (r *Report) writeMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "%s %s, %s (%d CPUs); %d runs of each case, %s each; medians.\n\n",
 		r.Go, r.Platform, r.CPUModel, r.NumCPU, r.Runs, r.Benchtime)
+	if r.Small {
+		fmt.Fprintf(w, "The workloads ran at their small sizes, built with the race detector: the times mean nothing.\n\n")
+	}
 	if r.Load != nil {
 		fmt.Fprintf(w, "Load average (1 min) before each run: min %s, median %s, max %s.\n\n",
 			num(r.Load.Min), num(r.Load.Median), num(r.Load.Max))
@@ -184,6 +195,58 @@ func (r *Report) writeWorkload(w io.Writer, cpu int, wl *bench.Workload) {
 			fmt.Fprintf(w, " %s |", cell(x, func(x *Result) string { return num(x.Value) }))
 		}
 		fmt.Fprintln(w)
+	}
+	if wl.Published != nil {
+		r.writePublished(w, cpu, wl)
+	}
+}
+
+// writePublished writes, below a peer workload's table, what the peer's
+// project published for it, and the ratios that compare across machines:
+// each published time over the peer's own there, beside each contender's
+// over the peer's here, fanout's last.
+func (r *Report) writePublished(w io.Writer, cpu int, wl *bench.Workload) {
+	p := wl.Published
+	fmt.Fprintf(w, "\nPublished by %s: %s; on %s.\n", p.Peer, p.Source, p.Machine)
+	if p.Words != "" {
+		fmt.Fprintf(w, "In words: \"%s\"\n", p.Words)
+	}
+	peer := r.find(cpu, wl.Name, p.Peer)
+	// overPeer formats a result's time over the peer's here.
+	overPeer := func(x *Result) string {
+		return cell(x, func(x *Result) string {
+			if peer == nil || peer.NA {
+				return "–"
+			}
+			return num(x.NsPerOp / peer.NsPerOp)
+		})
+	}
+	var peerThere float64
+	for _, f := range p.Figures {
+		if f.Peer {
+			peerThere = f.NsPerOp
+		}
+	}
+	fmt.Fprintf(w, "\n| there | ms there | ÷ %s there | here | ms here | ÷ %s here |\n|---|---:|---:|---|---:|---:|\n",
+		p.Peer, p.Peer)
+	peerShown := false
+	for _, f := range p.Figures {
+		here, ms, ratio := "–", "", ""
+		peerShown = peerShown || f.Contender == p.Peer
+		if f.Contender != "" {
+			x := r.find(cpu, wl.Name, f.Contender)
+			here, ms, ratio = f.Contender, cell(x, func(x *Result) string { return num(x.NsPerOp / 1e6) }), overPeer(x)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n",
+			f.Label, num(f.NsPerOp/1e6), num(f.NsPerOp/peerThere), here, ms, ratio)
+	}
+	here := []string{"fanout"}
+	if !peerShown {
+		here = []string{p.Peer, "fanout"}
+	}
+	for _, name := range here {
+		x := r.find(cpu, wl.Name, name)
+		fmt.Fprintf(w, "| – | | | %s | %s | %s |\n", name, cell(x, func(x *Result) string { return num(x.NsPerOp / 1e6) }), overPeer(x))
 	}
 }
 

@@ -102,41 +102,6 @@ func TestCloseDrains(t *testing.T) {
 	})
 }
 
-// TestCloseLetsTasksAddChildren checks that a task that Close drains may
-// still add children with its own ctx, and that Close waits for them.
-func TestCloseLetsTasksAddChildren(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := pool.New(context.Background(), 1, pool.QueueSize(1))
-		release := make(chan struct{})
-		var taskCtx context.Context
-		parent := pool.Submit(p, func(ctx context.Context) (int, error) {
-			taskCtx = ctx
-			<-release
-			child := pool.SubmitContext(ctx, p, returns(41))
-			if _, err := pool.Submit(p, returns(0)).Wait(); err != pool.ErrClosed {
-				t.Errorf("plain Submit from a task during Close: got %v, want ErrClosed", err)
-			}
-			v, err := child.WaitContext(ctx)
-			return v + 1, err
-		})
-		closed := make(chan error)
-		go func() { closed <- p.Close() }()
-		synctest.Wait()
-		close(release)
-		if err := <-closed; err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		if v, err := parent.Wait(); v != 42 || err != nil {
-			t.Errorf("parent: got %d, %v; want 42, nil", v, err)
-		}
-		checkStats(t, p, pool.Stats{Submitted: 2, Completed: 2})
-		// The drain is over: not even a task's ctx gets a task in.
-		if _, err := pool.SubmitContext(taskCtx, p, returns(1)).Wait(); err != pool.ErrClosed {
-			t.Errorf("SubmitContext with a task's ctx after Close: got %v, want ErrClosed", err)
-		}
-	})
-}
-
 // TestCloseRefusesBlockedSubmit checks that a Submit blocked on the full
 // queue when Close begins gets ErrClosed, and is not counted.
 func TestCloseRefusesBlockedSubmit(t *testing.T) {

@@ -1,0 +1,142 @@
+package bench
+
+import (
+	"context"
+	"iter"
+	"slices"
+	"sync"
+)
+
+// handUnordered is the stream of results as they finish that Go users write
+// by hand: a goroutine feeds the items to limit workers through a channel,
+// and the workers send their results to the caller through another.
+func handUnordered(in iter.Seq[int], limit int, fn func(int) int, emit func(int)) {
+	items, results := make(chan int), make(chan int)
+	go func() {
+		for v := range in {
+			items <- v
+		}
+		close(items)
+	}()
+	var wg sync.WaitGroup
+	for range limit {
+		wg.Go(func() {
+			for v := range items {
+				results <- fn(v)
+			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+	for r := range results {
+		emit(r)
+	}
+}
+
+// unorderedOn is the stream of results as they finish built on a library
+// that runs functions, at most limit at once: a goroutine reads in and
+// submits a call per item, which sends its result on a channel that the
+// caller reads, and then waits for the calls. submit blocks while limit
+// calls run, so that few items are held.
+func unorderedOn(in iter.Seq[int], fn func(int) int, emit func(int), submit func(func()), wait func()) {
+	results := make(chan int)
+	go func() {
+		for v := range in {
+			submit(func() { results <- fn(v) })
+		}
+		wait()
+		close(results)
+	}()
+	for r := range results {
+		emit(r)
+	}
+}
+
+// handTree walks a tree by hand: limit goroutines, the caller's among them,
+// take values from a shared stack, visit them, and push what each visit
+// added, all at once after it. A goroutine that finds the stack empty while
+// visits still run waits for them to add more. After a failure the stack is
+// dropped and nothing more is pushed.
+func handTree(ctx context.Context, start []int, limit int,
+	visit func(context.Context, int, func(int)) error) error {
+	var (
+		mu    sync.Mutex
+		more  = sync.NewCond(&mu) // signaled when the stack grows or the walk ends
+		stack = slices.Clone(start)
+		// pending counts the values pushed and not yet visited to the end:
+		// those on the stack and those being visited. The walk is over
+		// when it is 0.
+		pending = len(stack)
+		first   error
+	)
+	work := func() {
+		var found []int
+		add := func(v int) { found = append(found, v) }
+		mu.Lock()
+		defer mu.Unlock()
+		for {
+			for len(stack) == 0 && pending > 0 {
+				more.Wait()
+			}
+			if pending == 0 {
+				return
+			}
+			v := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			mu.Unlock()
+			found = found[:0]
+			err := visit(ctx, v, add)
+			mu.Lock()
+			if err != nil && first == nil {
+				first = err
+				pending -= len(stack)
+				stack = nil
+			}
+			if first != nil {
+				found = found[:0]
+			}
+			stack = append(stack, found...)
+			if pending += len(found) - 1; pending == 0 || len(found) > 0 {
+				more.Broadcast()
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range max(1, limit) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	return first
+}
+
+// handPool is the shared pool Go users write by hand: workers goroutines
+// that run the tasks sent on a channel, and a WaitGroup per group.
+func handPool(workers int) (func(int, func(int)), func()) {
+	tasks := make(chan func())
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for t := range tasks {
+				t()
+			}
+		})
+	}
+	group := func(n int, task func(int)) {
+		var done sync.WaitGroup
+		done.Add(n)
+		for i := range n {
+			tasks <- func() {
+				task(i)
+				done.Done()
+			}
+		}
+		done.Wait()
+	}
+	return group, func() {
+		close(tasks)
+		wg.Wait()
+	}
+}

@@ -1,0 +1,166 @@
+package mapx
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/fanout-go/fanout/errgroupx"
+)
+
+// sliceRun is one call of Map, ForEach or Settle: min(limit, len(in)) workers
+// claim indices of in and call fn on them. Map stops at the first failed
+// call; Settle (settle) records each call's error and goes on.
+//
+// The workers share claims and the atomics, and each writes out[i] and
+// errs[i] only for the indices i it claimed; everything else is set before
+// they start. g.Wait orders their writes before the caller reads out and
+// errs.
+type sliceRun[T, R any] struct {
+	parent context.Context // the caller's
+	ctx    context.Context // the group's: fn's, canceled at the first failure
+	in     []T
+	out    []R
+	fn     func(context.Context, T) (R, error)
+	claims claimer
+	settle bool // Settle's run: a failed call is recorded, not the end
+	// errs is Settle's slice of errors, aligned with in, made by the first
+	// worker that has an error to put in it. Made up front, it would cost a
+	// run of tiny calls that all succeed as much again as Map: a pointer
+	// slice of len(in) to zero and for the collector to scan.
+	errs   atomic.Pointer[[]error]
+	errsMu sync.Mutex // held to make errs
+
+	// stop is set by the worker whose call failed (for Settle: panicked or
+	// called Goexit) the moment it fails: the group cancels ctx only once the
+	// worker has unwound, time in which the other workers could start dozens
+	// of tiny calls. No call starts once it is set.
+	stop atomic.Bool
+	// ended is set by a worker that left elements uncalled because ctx ended.
+	ended atomic.Bool
+}
+
+// run calls fn on every element of in on min(limit, len(in)) workers and
+// returns the group's error, or panics with its panic. in must not be empty.
+func (r *sliceRun[T, R]) run(ctx context.Context, limit int) error {
+	workers := workerCount(limit, len(r.in))
+	r.claims = claimer{n: int64(len(r.in)), workers: int64(workers)}
+	g, gctx := errgroupx.WithContext(ctx)
+	r.parent, r.ctx = ctx, gctx
+	work := r.work
+	for range workers {
+		g.Go(work)
+	}
+	return g.Wait()
+}
+
+// work is one worker: it calls fn on the elements it claims until none is
+// left or the run stops.
+func (r *sliceRun[T, R]) work() error {
+	var at span
+	returned := false
+	defer func() {
+		if !returned {
+			// fn panicked or called runtime.Goexit: stop the other workers
+			// now, not once the group has taken the stack.
+			r.stop.Store(true)
+			if r.settle {
+				// Settle's outcome of a Goexit, for its element and for the
+				// rest of the chunk. (After a panic, Settle panics instead.)
+				fill(r.errSlice()[at.i:at.hi], errgroupx.ErrGoexit)
+			}
+		}
+	}()
+	err := r.calls(&at)
+	returned = true
+	return err
+}
+
+// span is the chunk [i, hi) of indices a worker has claimed and not yet
+// called; i is the element being called.
+type span struct{ i, hi int }
+
+// calls is work's loop.
+func (r *sliceRun[T, R]) calls(at *span) error {
+	// Locals, not fields: fn may write to memory, so the compiler reloads
+	// fields through r after each call.
+	in, out, settle, fn, ctx := r.in, r.out, r.settle, r.fn, r.ctx
+	w := r.claims.cursor()
+	for {
+		lo, hi := w.claim()
+		if lo == hi {
+			return nil
+		}
+		at.hi = hi
+		for at.i = lo; at.i < hi; at.i++ {
+			// Checked before every call, not every chunk: once a call failed
+			// or ctx ended, no new call may start. Each check is one atomic
+			// load.
+			if r.stop.Load() || ctx.Err() != nil {
+				r.skip(at.i, hi)
+				return nil
+			}
+			i := at.i
+			var err error
+			if out[i], err = fn(ctx, in[i]); err != nil {
+				if settle {
+					r.errSlice()[i] = err
+					continue
+				}
+				r.stop.Store(true)
+				return failure(r.parent, i, err)
+			}
+		}
+	}
+}
+
+// skip leaves the elements [i, hi) uncalled: Settle gives them the reason.
+func (r *sliceRun[T, R]) skip(i, hi int) {
+	r.ended.Store(true)
+	if r.settle {
+		fill(r.errSlice()[i:hi], r.cause())
+	}
+}
+
+// cause returns why Settle calls no more elements: a call of Goexit (for
+// Settle only a panic, re-raised, or a Goexit sets stop), or the end of the
+// caller's ctx.
+func (r *sliceRun[T, R]) cause() error {
+	if r.stop.Load() {
+		return errgroupx.ErrGoexit
+	}
+	return context.Cause(r.parent)
+}
+
+// failure returns the error with which the failed call of element i, which
+// returned err, ends the run: an *ItemError, or parent's own error if parent
+// had ended, since fn then most likely only reports that.
+func failure(parent context.Context, i int, err error) error {
+	if perr := parent.Err(); perr != nil {
+		return perr
+	}
+	return &ItemError{Index: i, Err: err}
+}
+
+// errSlice returns Settle's slice of errors, making it if no worker has yet.
+func (r *sliceRun[T, R]) errSlice() []error {
+	if p := r.errs.Load(); p != nil {
+		return *p
+	}
+	// A lock, not a CompareAndSwap: two workers failing at once must not
+	// both make the slice, so that Settle allocates the same every run.
+	r.errsMu.Lock()
+	defer r.errsMu.Unlock()
+	if p := r.errs.Load(); p != nil {
+		return *p
+	}
+	errs := make([]error, len(r.in))
+	r.errs.Store(&errs)
+	return errs
+}
+
+func fill(errs []error, err error) {
+	for i := range errs {
+		errs[i] = err
+	}
+}

@@ -1,0 +1,204 @@
+package mapx
+
+import (
+	"context"
+	"iter"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fanout-go/fanout/errgroupx"
+)
+
+const (
+	// maxBatch bounds the elements of in handed to a worker at once.
+	maxBatch = 256
+	// minRing is the length MapSeq's ring of batches starts at; it doubles,
+	// up to 2·limit, as more batches are in flight at once.
+	minRing = 64
+	// maxQueued bounds the batches sent and not yet taken by a worker.
+	maxQueued = 4096
+)
+
+// stream is one range over the sequence of MapSeq (ordered) or SettleSeq
+// (not ordered). The goroutine that ranges reads in, fills batches of
+// consecutive elements, sends them to the workers, takes them back once
+// computed and yields their results: MapSeq in input order, stopping at the
+// first failed call; SettleSeq as they come back, every call's outcome.
+//
+// A batch is the reader's, then a worker's from its send on work until the
+// worker puts it on finished (or, leaving by Goexit or panic, on abandoned),
+// then the reader's again; once close has returned, every batch is the
+// reader's. The workers read the fields set by newStream and share the fields
+// under "Shared"; every other field belongs to the goroutine that ranges.
+//
+// stream.go holds the range's beginning and end, stream_read.go the ranging
+// goroutine's work, stream_work.go the workers'.
+type stream[T, R any] struct {
+	parent  context.Context
+	ctx     context.Context // the group's: fn's, ends at the first failure
+	cancel  context.CancelFunc
+	g       *errgroupx.Group
+	fn      func(context.Context, T) (R, error)
+	ordered bool
+
+	// Shared with the workers.
+	waiting atomic.Bool // the reader is blocked in await
+	// stop is set by a worker the moment its call fails in a way that ends
+	// the range (MapSeq: any error; both: a panic or Goexit), before the
+	// group cancels ctx, so that the other workers start no call after it.
+	stop      atomic.Bool
+	mu        sync.Mutex
+	finished  []*batch[T, R] // guarded by mu: computed, not yet taken back
+	abandoned []*batch[T, R] // guarded by mu: a worker left by Goexit or panic inside fn
+	signal    chan struct{}  // holds a token after a batch is finished onto an empty list
+
+	// The ranging goroutine's alone.
+	limit       int
+	workers     int               // started so far, at most limit
+	work        chan *batch[T, R] // batches in input order, to the workers
+	free        []*batch[T, R]    // batches to fill again
+	fill        *batch[T, R]      // the batch being filled, or nil
+	taken       []*batch[T, R]    // SettleSeq: taken back, to yield
+	inFlight    int               // batches sent and not yet yielded
+	maxInFlight int               // 2·limit
+	ring        []*batch[T, R]    // MapSeq: batch i sent is ring[i%len(ring)], head <= i < tail
+	head, tail  int
+	sent        int // elements sent to the workers so far
+	size        sizer
+	began       time.Time // when the batch being filled began
+	failed      bool      // the group's ctx ended before the range was over
+	skipped     bool      // SettleSeq: an element read, or maybe still in in, was not called
+	broke       bool      // the consumer broke out
+	closed      bool
+
+	yieldPair    func(R, error) bool   // MapSeq's
+	yieldOutcome func(Outcome[R]) bool // SettleSeq's
+}
+
+// A batch is a run of consecutive elements handed to one worker. Batches are
+// reused, so that a long input costs no more memory than a short one.
+type batch[T, R any] struct {
+	start   int // the index in in of items[0]
+	items   []T
+	results []R
+	errs    []error       // SettleSeq: fn's error for each element called
+	called  int           // the elements called, a prefix of items; set by the worker
+	filled  time.Duration // how long the reader took to fill it
+	took    time.Duration // how long the worker took
+	ready   bool          // MapSeq: computed, waiting for its turn; the reader's
+}
+
+func newStream[T, R any](ctx context.Context, limit int, fn func(context.Context, T) (R, error), ordered bool) *stream[T, R] {
+	// The group's context derives from one of ours, so that a break can cancel
+	// the calls in flight before waiting for them.
+	cctx, cancel := context.WithCancel(ctx)
+	g, gctx := errgroupx.WithContext(cctx)
+	maxInFlight := math.MaxInt // for a limit of math.MaxInt/2 or more
+	if limit <= math.MaxInt/2 {
+		maxInFlight = 2 * limit
+	}
+	// The ring starts small and the queue is capped, so that a large limit
+	// costs nothing until calls in flight use it.
+	s := &stream[T, R]{
+		parent: ctx, ctx: gctx, cancel: cancel, g: g, fn: fn, ordered: ordered,
+		signal: make(chan struct{}, 1),
+		limit:  limit, maxInFlight: maxInFlight,
+		work: make(chan *batch[T, R], min(maxInFlight, maxQueued)),
+		size: newSizer(maxBatch),
+	}
+	if ordered {
+		s.ring = make([]*batch[T, R], min(maxInFlight, minRing))
+	}
+	return s
+}
+
+// rangeOver is one range over the sequence: it reads in and yields until in
+// ends, the consumer breaks out or the group's ctx ends, then stops the
+// workers and ends the sequence as its mode says: MapSeq with the error that
+// stopped it, SettleSeq with the outcomes left and, if it ended early, the
+// outcome of index -1.
+func (s *stream[T, R]) rangeOver(in iter.Seq[T]) {
+	defer s.abort() // when the body or in panics: no worker outlives the range
+	s.run(in)
+	if s.broke {
+		s.close()
+		return
+	}
+	err := s.close()
+	if !s.ordered {
+		s.settle(err)
+		return
+	}
+	if err == nil && s.failed {
+		err = s.parent.Err()
+	}
+	if err != nil {
+		var zero R
+		s.yieldPair(zero, err)
+	}
+}
+
+// close stops the workers and waits for them, once, and returns the group's
+// error: a failed call's, or ErrGoexit. It re-raises a panic of fn. From then
+// on every batch is the reader's.
+func (s *stream[T, R]) close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	s.cancel()
+	close(s.work)
+	return s.g.Wait()
+}
+
+// abort ends a range that the loop body or in left by a panic or
+// runtime.Goexit: it cancels the calls in flight and waits for them. Their
+// reaction to the cancel must not replace the body's panic: a panic of fn
+// that came after is dropped, one that came before goes on in its place, as
+// the first panic.
+func (s *stream[T, R]) abort() {
+	if s.closed {
+		return
+	}
+	// The group cancels its ctx with fn's first failure; a ctx that ended
+	// with the parent's has the parent's cause, which may be a panic too.
+	cause := context.Cause(s.ctx)
+	if _, ok := cause.(*errgroupx.PanicError); ok && cause != context.Cause(s.parent) {
+		s.close()
+		return
+	}
+	defer func() {
+		// Only the panic of Wait in close: recover returns nil for the
+		// panic this deferred call does not belong to.
+		recover()
+	}()
+	s.close()
+}
+
+// settle ends SettleSeq's range once close has returned err: it yields the
+// outcomes of the calls made since the last yield, then, if an element was
+// left uncalled, the outcome of index -1 that says why.
+func (s *stream[T, R]) settle(err error) {
+	for _, b := range s.abandoned {
+		// A worker's Goexit in the call of b.items[b.called] (a panic would
+		// have been re-raised by close).
+		b.errs[b.called] = errgroupx.ErrGoexit
+		b.called++
+		s.finished = append(s.finished, b)
+	}
+	for b := range s.work {
+		s.skipped = s.skipped || len(b.items) > 0 // never taken by a worker
+	}
+	s.collect()
+	if !s.yieldReady() {
+		return
+	}
+	if s.skipped {
+		if err == nil {
+			err = context.Cause(s.parent)
+		}
+		s.yieldOutcome(Outcome[R]{Index: -1, Err: err})
+	}
+}

@@ -1,0 +1,100 @@
+package mapx
+
+import (
+	"runtime"
+	"slices"
+	"time"
+)
+
+// The workers' side of a stream: each computes the batches it takes from
+// work and hands them back.
+
+// serve is a worker: it computes the batches it is sent until the channel
+// closes, or until a call fails in a way that ends the range.
+func (s *stream[T, R]) serve() error {
+	var at place[T, R]
+	returned := false
+	defer func() {
+		if !returned {
+			// fn panicked or called runtime.Goexit: stop the other workers
+			// now, not once the group has taken the stack. SettleSeq reports
+			// a Goexit as its element's outcome, once the range knows it
+			// was no panic.
+			s.stop.Store(true)
+			if at.b != nil && !s.ordered {
+				at.b.called = at.i
+				s.mu.Lock()
+				s.abandoned = append(s.abandoned, at.b)
+				s.mu.Unlock()
+			}
+		}
+	}()
+	err := s.compute(&at)
+	returned = true
+	return err
+}
+
+// place is the element a worker is calling: items[i] of batch b.
+type place[T, R any] struct {
+	b *batch[T, R]
+	i int
+}
+
+// compute is serve's loop.
+func (s *stream[T, R]) compute(at *place[T, R]) error {
+	for b := range s.work {
+		start := time.Now()
+		n := len(b.items)
+		b.results = slices.Grow(b.results[:0], n)[:n]
+		if !s.ordered {
+			b.errs = slices.Grow(b.errs[:0], n)[:n]
+		}
+		at.b = b
+		for at.i = 0; at.i < n; at.i++ {
+			if s.stop.Load() || s.ctx.Err() != nil {
+				break // no new call after a failure; the reader sees it
+			}
+			i := at.i
+			var err error
+			if b.results[i], err = s.fn(s.ctx, b.items[i]); err != nil {
+				if !s.ordered {
+					b.errs[i] = err
+					continue
+				}
+				s.stop.Store(true)
+				return failure(s.parent, b.start+i, err)
+			}
+		}
+		at.b = nil
+		b.called = at.i
+		took := time.Since(start)
+		b.took = took
+		s.finish(b) // b is the reader's from here on
+		if s.waiting.Load() && took > targetChunk/2 {
+			// The reader, blocked on a batch, was just made ready to run on
+			// this P, but would wait there behind this worker's next batch
+			// while the other Ps are busy too: the workers would run the ring
+			// dry before the reader refills it. Give it the P now. Batches of
+			// fast calls are over before that matters, and a yield per batch
+			// would cost more than they do.
+			runtime.Gosched()
+		}
+	}
+	return nil
+}
+
+// finish hands b back to the reader.
+func (s *stream[T, R]) finish(b *batch[T, R]) {
+	s.mu.Lock()
+	first := len(s.finished) == 0
+	s.finished = append(s.finished, b)
+	s.mu.Unlock()
+	if first {
+		// The reader takes the whole list at once, so a token is needed only
+		// when the list was empty; one already waiting serves as well.
+		select {
+		case s.signal <- struct{}{}:
+		default:
+		}
+	}
+}
