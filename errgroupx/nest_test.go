@@ -21,7 +21,8 @@ func borrow(s *nest.Slot) {
 // holder waits in Wait, or in Go at the limit: the group's functions may
 // need it to run the tasks they wait for. Without the lend, these hang.
 func TestGroupLendsTaskSlotWhileWaiting(t *testing.T) {
-	s := nest.New() // this goroutine plays the task's
+	s := nest.New(nil) // this goroutine plays the task's
+	s.Hold()
 	ctx := nest.NewContext(context.Background(), s)
 
 	g, _ := errgroupx.WithContext(ctx)

@@ -71,8 +71,15 @@ func (f *Future[R]) WaitContext(ctx context.Context) (R, error) {
 	if ctx == nil {
 		panic("pool: Future.WaitContext called with nil Context")
 	}
-	if f.s.completed() || f.s.pool.runQueued(ctx, f) {
+	if f.s.completed() {
 		return f.Wait()
+	}
+	if on := f.s.pool.slotOf(ctx); on != nil {
+		if f.s.pool.waitNested(ctx, f, on, true) {
+			return f.Wait()
+		}
+		var zero R
+		return zero, ctx.Err()
 	}
 	select {
 	case <-f.Done():
@@ -123,12 +130,15 @@ type goTask func(ctx context.Context) error
 func (g goTask) call(ctx context.Context) error { return g(ctx) }
 func (goTask) state() *taskState                { return nil }
 
-// settle completes t with err and returns what Wait must report for it: a
-// goTask's error; nil for a Future, which keeps its error.
+// settle completes t with err and returns what Wait must report for it: the
+// error of a task of Go or GoContext; nil for a Future, which keeps its
+// error.
 func settle(t task, err error) error {
 	if s := t.state(); s != nil {
 		s.settle(err)
-		return nil
+		if !s.toWait {
+			return nil
+		}
 	}
 	return err
 }
@@ -169,6 +179,9 @@ type taskState struct {
 	// inline) and is passed over by the worker that pops it. Guarded by the
 	// pool's mu.
 	queued bool
+	// toWait is set for a task of GoContext, whose error goes to the pool's
+	// Wait, as a Go task's does. Set before the task is submitted.
+	toWait bool
 }
 
 // caller is what a task of SubmitContext carries besides a taskState. It is

@@ -175,6 +175,17 @@ func (p *Pool) drop(s *taskState) {
 func (p *Pool) dropLocked(s *taskState, err error) {
 	p.stats.Skipped++
 	s.settle(err)
+	if s.toWait {
+		p.errs = append(p.errs, err)
+	}
+}
+
+// giveUpLocked fails t, whose caller's ctx ended before the pool accepted
+// it, with err: not counted, but for GoContext's task, reported to Wait.
+func (p *Pool) giveUpLocked(t task, err error) {
+	if e := settle(t, err); e != nil {
+		p.errs = append(p.errs, e)
+	}
 }
 
 // compactLocked filters the dead tasks out of the queue's ring once they
@@ -261,6 +272,7 @@ func (p *Pool) popWaiterLocked() (*waiter, task) {
 		return nil, nil
 	}
 	p.waiters.remove(w)
+	p.stats.Blocked--
 	t := w.t
 	w.t = nil
 	return w, t
@@ -271,6 +283,7 @@ func (p *Pool) waitLocked(t task) *waiter {
 	w := p.spare.Get().(*waiter)
 	w.t = t
 	p.waiters.pushBack(w)
+	p.stats.Blocked++
 	return w
 }
 
@@ -298,8 +311,9 @@ func (p *Pool) await(w *waiter, cctx context.Context) {
 		t := w.t
 		if t != nil {
 			p.waiters.remove(w)
+			p.stats.Blocked--
 			w.t = nil
-			settle(t, skipError("SubmitContext's", cctx)) // not counted: never accepted
+			p.giveUpLocked(t, skipError("SubmitContext's", cctx)) // not counted: never accepted
 		}
 		p.mu.Unlock()
 		if t == nil {

@@ -13,7 +13,7 @@ import "context"
 //
 // Submit cannot tell a task of the pool from any other caller: a task that
 // submits to its own pool should use [SubmitContext] with its ctx, which never
-// blocks there (see the package documentation).
+// blocks there (see "Nested work" in the package documentation).
 func Submit[R any](p *Pool, fn func(ctx context.Context) (R, error)) *Future[R] {
 	if fn == nil {
 		panic("pool: Submit called with nil func")
@@ -48,12 +48,12 @@ func TrySubmit[R any](p *Pool, fn func(ctx context.Context) (R, error)) (*Future
 // fn's ctx carries ctx's values and pprof labels, and is canceled when
 // either ctx or the pool's context ends.
 //
-// A task that submits to its own pool passes its own ctx (or one derived from
-// it): then, when the queue is full, SubmitContext runs fn at once on the
-// calling goroutine instead of blocking, so that workers waiting on each
-// other cannot deadlock. The child's ctx derives from the task's: for a task
-// that was itself added with SubmitContext, that ends when the task returns,
-// and a child it did not wait for may be skipped or see its ctx canceled.
+// A task that submits to its own pool passes its own ctx, or one derived from
+// it: then SubmitContext never blocks, and when the queue is full the task
+// waits beyond its size (see "Nested work" in the package documentation).
+// The child's ctx derives from the task's: for a task that was itself added
+// with SubmitContext, that ends when the task returns, and a child it did
+// not wait for may be skipped or see its ctx canceled.
 //
 // Besides the Future, SubmitContext allocates a small record of ctx and,
 // unless ctx is a task's own, the context that fn runs with; while the task
@@ -70,6 +70,26 @@ func SubmitContext[R any](ctx context.Context, p *Pool, fn func(ctx context.Cont
 	return f
 }
 
+// TrySubmitContext is the non-blocking twin of [SubmitContext], for a caller
+// that answers "busy" when the pool is: it reports false, with a nil Future,
+// when the queue is full and no worker is idle, even for a task of the pool;
+// otherwise it does what SubmitContext does and reports true. A task it
+// queued still never runs if ctx ends before a worker takes it. It panics if
+// ctx or fn is nil.
+func TrySubmitContext[R any](ctx context.Context, p *Pool, fn func(ctx context.Context) (R, error)) (*Future[R], bool) {
+	if ctx == nil {
+		panic("pool: TrySubmitContext called with nil Context")
+	}
+	if fn == nil {
+		panic("pool: TrySubmitContext called with nil func")
+	}
+	f := newFuture(p, ctx, fn)
+	if !p.submit(f, false) {
+		return nil, false
+	}
+	return f, true
+}
+
 // Go adds a task that calls fn with the pool's context, blocking while the
 // queue is full, as [Submit] does. fn's error, or its panic as a
 // [*errgroupx.PanicError], is returned by the next [Pool.Wait]. On a closed
@@ -82,6 +102,44 @@ func (p *Pool) Go(fn func(ctx context.Context) error) {
 		panic("pool: Pool.Go called with nil func")
 	}
 	p.submit(goTask(fn), true)
+}
+
+// TryGo is the non-blocking twin of [Pool.Go]: it reports false when the
+// queue is full and no worker is idle, and otherwise does what Go does and
+// reports true. It allocates nothing beyond fn. It panics if fn is nil.
+func (p *Pool) TryGo(fn func(ctx context.Context) error) bool {
+	if fn == nil {
+		panic("pool: Pool.TryGo called with nil func")
+	}
+	return p.submit(goTask(fn), false)
+}
+
+// GoContext is [Pool.Go] for a caller with a context of its own, as
+// [SubmitContext] is Submit's: fn's ctx carries ctx's values and ends when ctx
+// or the pool's context does, and the task never runs if ctx ends before it
+// starts. Whatever becomes of the task, its error reaches the next
+// [Pool.Wait]: fn's error or panic, or the error of a task that never ran.
+//
+// It is how a task adds work it does not wait for. Called with a task's own
+// ctx, or one derived from it, GoContext never blocks: when the queue is full
+// the task waits beyond its size. A task added with SubmitContext has a ctx
+// that ends when it returns; a child that must outlive it is added with
+// [context.WithoutCancel](ctx), which keeps what the pool needs to know it.
+//
+// GoContext allocates the task's record, and the context that fn runs with
+// unless ctx is a task's own. It panics if ctx or fn is nil.
+func (p *Pool) GoContext(ctx context.Context, fn func(ctx context.Context) error) {
+	if ctx == nil {
+		panic("pool: Pool.GoContext called with nil Context")
+	}
+	if fn == nil {
+		panic("pool: Pool.GoContext called with nil func")
+	}
+	f := newFuture(p, ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, fn(ctx)
+	})
+	f.s.toWait = true
+	p.submit(f, true)
 }
 
 // submit queues t, or hands it to an idle worker, and reports true; or, when
@@ -102,9 +160,8 @@ func (p *Pool) submit(t task, block bool) bool {
 	}
 	// What submit does once mu is unlocked.
 	var (
-		idle   *worker // hand t to idle
-		inline bool    // run t here
-		w      *waiter // wait for t to be admitted
+		idle *worker // hand t to idle
+		w    *waiter // wait for t to be admitted
 	)
 	accepted := true
 
@@ -119,7 +176,7 @@ func (p *Pool) submit(t task, block bool) bool {
 		p.stats.Submitted++
 		p.skipLocked(t)
 	case cerr != nil:
-		settle(t, cerr) // given up before it was accepted: not counted
+		p.giveUpLocked(t, cerr) // given up before it was accepted: not counted
 	case len(p.idle) > 0:
 		idle = p.idle[len(p.idle)-1]
 		p.idle = p.idle[:len(p.idle)-1]
@@ -130,10 +187,12 @@ func (p *Pool) submit(t task, block bool) bool {
 		p.enqueueLocked(t)
 	case !block:
 		accepted = false
-	case p.runsInline(cctx):
+	case p.slotOf(cctx) != nil:
+		// A task of this pool, or a goroutine it handed its ctx to: waiting
+		// for room could deadlock when every worker does it, so t waits
+		// beyond the queue's size instead (nest.go).
 		p.stats.Submitted++
-		p.stats.Running++
-		inline = true
+		p.enqueueLocked(t)
 	default:
 		w = p.waitLocked(t)
 	}
@@ -144,8 +203,6 @@ func (p *Pool) submit(t task, block bool) bool {
 		// wake has room for this one task: the worker left it empty when it
 		// went idle, and only the one who took it off idle sends.
 		idle.wake <- t
-	case inline:
-		p.runInline(t, cctx)
 	case w != nil:
 		p.await(w, cctx)
 	}

@@ -79,7 +79,7 @@ func TestSubmitContext(t *testing.T) {
 		plain := make(chan *pool.Future[int])
 		go func() { plain <- pool.Submit(p, returns(5)) }()
 		synctest.Wait()
-		checkStats(t, p, pool.Stats{Submitted: 2, Queued: 1, Running: 1})
+		checkStats(t, p, pool.Stats{Submitted: 2, Queued: 1, Running: 1, Blocked: 2})
 
 		cancelBlocked()
 		_, err = (<-blocked).Wait()

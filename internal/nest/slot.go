@@ -26,12 +26,16 @@ import (
 // innermost lender first: an outer lender's wait can depend on the inner
 // one's work, never the other way round.
 //
-// The zero Slot is held by no one and lent by no one; a Slot is made by New.
-// All fields are guarded by mu.
+// A Slot is made by New, held by no one until a goroutine calls Hold. Its
+// fields but Owner are guarded by mu.
 type Slot struct {
+	// Owner is the worker the slot belongs to, set by New: whoever finds the
+	// slot in a ctx learns from it whose worker it may run on.
+	Owner any
+
 	mu sync.Mutex
-	// holder is the goroutine that runs on the slot, or 0 while the slot is
-	// free under the innermost lend.
+	// holder is the goroutine that runs on the slot, or 0: while the slot
+	// is free under the innermost lend, or before anyone holds it.
 	holder uint64
 	// lends are the lends in force, innermost last. Each lender is blocked in
 	// a wait, or waiting to take the slot back.
@@ -48,14 +52,15 @@ type lend struct {
 	back chan struct{}
 }
 
-// New returns a Slot held by the calling goroutine.
-func New() *Slot {
-	return &Slot{holder: goid()}
+// New returns a Slot of owner's, held by no one.
+func New(owner any) *Slot {
+	return &Slot{Owner: owner}
 }
 
-// Hold makes the calling goroutine the holder of s, which must be held by a
-// goroutine that is gone (a worker replaced after runtime.Goexit) and not
-// lent.
+// Hold makes the calling goroutine the holder of s, which must be held by no
+// one, or by a goroutine that is gone (a worker replaced after
+// runtime.Goexit), and not lent. It costs what finding the goroutine's id
+// does, about 2 µs.
 func (s *Slot) Hold() {
 	g := goid()
 	s.mu.Lock()

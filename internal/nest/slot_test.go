@@ -10,8 +10,26 @@ import (
 	"github.com/fanout-go/fanout/internal/nest"
 )
 
+// held returns a new slot held by the calling goroutine.
+func held() *nest.Slot {
+	s := nest.New(nil)
+	s.Hold()
+	return s
+}
+
+func TestUnheldSlotIsNotFree(t *testing.T) {
+	s := nest.New("w")
+	if s.Owner != "w" || s.Holds() || s.Free() || s.TryBorrow() {
+		t.Fatal("a slot held by no one is held or free")
+	}
+	nest.Lend(nest.NewContext(context.Background(), s))() // does nothing
+	if s.Free() {
+		t.Fatal("a slot held by no one was lent")
+	}
+}
+
 func TestLendByHolderFreesTheSlot(t *testing.T) {
-	s := nest.New()
+	s := held()
 	ctx := nest.NewContext(context.Background(), s)
 	if !s.Holds() || s.Free() {
 		t.Fatal("a new slot is not held by its maker")
@@ -32,7 +50,7 @@ func TestLendByHolderFreesTheSlot(t *testing.T) {
 }
 
 func TestLendByOtherGoroutineDoesNothing(t *testing.T) {
-	s := nest.New()
+	s := held()
 	ctx := nest.NewContext(context.Background(), s)
 	done := make(chan bool)
 	go func() {
@@ -57,7 +75,7 @@ func TestLendWithoutSlotDoesNothing(t *testing.T) {
 // however many try at once; the holder takes it back only when the borrower
 // that runs has returned it.
 func TestBorrowersRunOneAtATime(t *testing.T) {
-	s := nest.New()
+	s := held()
 	takeBack := s.Lend()
 	const borrowers = 16
 	var running, peak, ran atomic.Int32
@@ -92,7 +110,7 @@ func TestBorrowersRunOneAtATime(t *testing.T) {
 
 // A lender whose wait is over waits for the borrower that runs on its slot.
 func TestTakeBackWaitsForBorrower(t *testing.T) {
-	s := nest.New()
+	s := held()
 	takeBack := s.Lend()
 	borrowed, release, returned := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
@@ -121,7 +139,7 @@ func TestTakeBackWaitsForBorrower(t *testing.T) {
 // lender first: an outer lender whose wait is over waits until the inner
 // borrower has returned it.
 func TestNestedLendsUnwindInnermostFirst(t *testing.T) {
-	s := nest.New()
+	s := held()
 	outerBack := s.Lend() // the holder waits for something
 	var order []string
 	var mu sync.Mutex
@@ -177,7 +195,7 @@ func TestNestedLendsUnwindInnermostFirst(t *testing.T) {
 // borrow it.
 func TestLenderWaitingBeatsBorrowers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		s := nest.New()
+		s := held()
 		takeBack := s.Lend()
 		if !s.TryBorrow() {
 			t.Fatal("TryBorrow of a free slot failed")
@@ -210,7 +228,7 @@ func TestLenderWaitingBeatsBorrowers(t *testing.T) {
 }
 
 func TestFreedIsClosedWhenLent(t *testing.T) {
-	s := nest.New()
+	s := held()
 	freed := s.Freed()
 	select {
 	case <-freed:
