@@ -40,7 +40,7 @@
 // it runs. [Future.WaitContext] gives up waiting without touching the task.
 //
 // The error of a task that never ran says whose context ended, the pool's
-// or SubmitContext's, and wraps that context's error and cause:
+// or the caller's (SubmitContext's, GoContext's, a Group's), and wraps that context's error and cause:
 // [errors.Is] finds [context.Canceled] or [context.DeadlineExceeded] in it.
 //
 // # Close versus cancel

@@ -224,7 +224,7 @@ func (s *taskState) callerErr() error {
 	if ctx == nil || ctx.Err() == nil {
 		return nil
 	}
-	return skipError("SubmitContext's", ctx)
+	return skipError("the caller's", ctx)
 }
 
 // completed reports whether the task has completed, without blocking.

@@ -63,9 +63,7 @@ func NewGroup[R any](ctx context.Context, p *Pool) *Group[R] {
 // returned.
 func (g *Group[R]) Go(fn func(ctx context.Context) (R, error)) {
 	f := g.newTask(fn, "Go")
-	g.mu.Lock()
-	g.addLocked(f, "Go")
-	g.mu.Unlock()
+	g.add(f, "Go")
 	// Added before it is submitted, so that Wait waits for it while Go
 	// blocks on the full queue.
 	g.p.submit(f, true)
@@ -86,6 +84,13 @@ func (g *Group[R]) TryGo(fn func(ctx context.Context) (R, error)) bool {
 		return false
 	}
 	return true
+}
+
+// add adds f to the group's tasks, unless Wait has returned.
+func (g *Group[R]) add(f *Future[R], method string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.addLocked(f, method)
 }
 
 // Wait blocks until every task of the group has completed, then returns their

@@ -32,7 +32,7 @@ func skipError(whose string, ctx context.Context) error {
 // microseconds right after a collection, under the pool's lock, on the path
 // that makes a cancel take effect (BenchmarkCancelWait).
 type endedError struct {
-	whose string // "the pool's" or "SubmitContext's"
+	whose string // "the pool's" or "the caller's"
 	err   error  // the ctx's Err
 	cause error  // its Cause, when that says something else; or nil
 }

@@ -161,7 +161,7 @@ func (p *Pool) drop(s *taskState) {
 	// the caller's ctx ended with the pool's, the end comes first.
 	if !p.ended && s.queued {
 		p.unqueueLocked(s)
-		p.dropLocked(s, skipError("SubmitContext's", s.caller.ctx))
+		p.dropLocked(s, skipError("the caller's", s.caller.ctx))
 		p.compactLocked()
 		admitted = p.admitLocked(nil) // its room is free
 		p.checkDrainedLocked()
@@ -313,7 +313,7 @@ func (p *Pool) await(w *waiter, cctx context.Context) {
 			p.waiters.remove(w)
 			p.stats.Blocked--
 			w.t = nil
-			p.giveUpLocked(t, skipError("SubmitContext's", cctx)) // not counted: never accepted
+			p.giveUpLocked(t, skipError("the caller's", cctx)) // not counted: never accepted
 		}
 		p.mu.Unlock()
 		if t == nil {

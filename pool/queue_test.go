@@ -51,7 +51,7 @@ func TestCanceledQueuedTaskNeverRuns(t *testing.T) {
 				checkStats(t, p, pool.Stats{Submitted: 2, Queued: 1, Running: 1})
 				close(release)
 				_, err := second.Wait()
-				errSkipped(t, "queued task", err, "SubmitContext's", context.Canceled)
+				errSkipped(t, "queued task", err, "the caller's", context.Canceled)
 				if err := p.Close(); err != nil {
 					t.Errorf("Close: %v", err)
 				}
@@ -103,7 +103,7 @@ func TestCanceledWaitingTaskNeverRuns(t *testing.T) {
 				synctest.Wait() // the submitter waits for room
 				close(release)
 				_, err := (<-submitted).Wait()
-				errSkipped(t, "waiting task", err, "SubmitContext's", context.Canceled)
+				errSkipped(t, "waiting task", err, "the caller's", context.Canceled)
 				if err := p.Close(); err != nil {
 					t.Errorf("Close: %v", err)
 				}
