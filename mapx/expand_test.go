@@ -1,0 +1,347 @@
+package mapx_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+
+	"github.com/fanout-go/fanout/mapx"
+	"github.com/google/go-cmp/cmp"
+)
+
+// forest is a set of trees over the nodes 0 to len(children)-1: children[v]
+// lists v's children, and roots the nodes that are no one's child.
+type forest struct {
+	children [][]int
+	roots    []int
+}
+
+// tenTree returns the tree of n nodes in which node v's children are 10v+1
+// to 10v+10.
+func tenTree(n int) forest {
+	f := forest{children: make([][]int, n), roots: []int{0}}
+	for v := 1; v < n; v++ {
+		p := (v - 1) / 10
+		f.children[p] = append(f.children[p], v)
+	}
+	return f
+}
+
+// preorder is what a recursive walk of f visits, in order: the oracle.
+func (f forest) preorder() []int {
+	var order []int
+	var visit func(v int)
+	visit = func(v int) {
+		order = append(order, v)
+		for _, c := range f.children[v] {
+			visit(c)
+		}
+	}
+	for _, r := range f.roots {
+		visit(r)
+	}
+	return order
+}
+
+// expandForest walks f with Expand, counting the calls of each node.
+func expandForest(ctx context.Context, f forest, limit int) ([]atomic.Int32, error) {
+	calls := make([]atomic.Int32, len(f.children))
+	err := mapx.Expand(ctx, f.roots, limit, func(_ context.Context, v int, more mapx.Adder[int]) error {
+		calls[v].Add(1)
+		for _, c := range f.children[v] {
+			more.Add(c)
+		}
+		return nil
+	})
+	return calls, err
+}
+
+// Every node of the tree is called once, at every limit, and nothing else.
+func TestExpandVisitsEachItemOnce(t *testing.T) {
+	for _, n := range []int{1, 2, 11, 1000, 100_000} {
+		for _, limit := range []int{1, 2, 3, 0, 50, math.MaxInt} {
+			t.Run(fmt.Sprintf("n=%d/limit=%d", n, limit), func(t *testing.T) {
+				calls, err := expandForest(context.Background(), tenTree(n), limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for v := range calls {
+					if c := calls[v].Load(); c != 1 {
+						t.Fatalf("node %d called %d times, want once", v, c)
+					}
+				}
+			})
+		}
+	}
+}
+
+// Several start items, each the root of a tree, and start items that add
+// nothing: each is called once.
+func TestExpandManyStartItems(t *testing.T) {
+	f := forest{children: make([][]int, 3000)}
+	for v := range 3000 {
+		if v%300 == 0 {
+			f.roots = append(f.roots, v)
+		} else {
+			f.children[v-1] = append(f.children[v-1], v) // chains of 300
+		}
+	}
+	leaves := forest{children: make([][]int, 500), roots: ints(500)}
+	for _, tt := range []struct {
+		name string
+		f    forest
+	}{{"chains", f}, {"adds nothing", leaves}} {
+		for _, limit := range []int{1, 4, 0} {
+			calls, err := expandForest(context.Background(), tt.f, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for v := range calls {
+				if c := calls[v].Load(); c != 1 {
+					t.Fatalf("%s, limit %d: node %d called %d times, want once", tt.name, limit, v, c)
+				}
+			}
+		}
+	}
+}
+
+func TestExpandEmpty(t *testing.T) {
+	for _, start := range [][]int{nil, {}} {
+		err := mapx.Expand(context.Background(), start, 4, func(context.Context, int, mapx.Adder[int]) error {
+			t.Error("fn called with no start item")
+			return nil
+		})
+		if err != nil {
+			t.Errorf("Expand(%#v) = %v, want nil", start, err)
+		}
+	}
+}
+
+// With limit 1, the items run in the order of a recursive walk: each start
+// item, followed by what it added, in the order added, each followed by
+// what that one added.
+func TestExpandLimitOneOrder(t *testing.T) {
+	// A tree of uneven fan-outs: node v has v%4 children.
+	f := forest{children: make([][]int, 400), roots: []int{0, 1, 2}}
+	next := 3
+	for v := 0; v < len(f.children) && next < len(f.children); v++ {
+		for range v%4 + 1 {
+			if next < len(f.children) {
+				f.children[v] = append(f.children[v], next)
+				next++
+			}
+		}
+	}
+	var got []int // limit 1: one call at a time, each synchronized with the next
+	err := mapx.Expand(context.Background(), f.roots, 1, func(_ context.Context, v int, more mapx.Adder[int]) error {
+		got = append(got, v)
+		for _, c := range f.children[v] {
+			more.Add(c)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(f.preorder(), got); diff != "" {
+		t.Errorf("order at limit 1 (-want +got):\n%s", diff)
+	}
+}
+
+// Exactly limit calls can run at once, never more: the root adds 60 items,
+// and each waits until limit of them have started (fewer would hang, more
+// would be seen).
+func TestExpandLimit(t *testing.T) {
+	for _, limit := range []int{1, 3, 8, 0, 100} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			const items = 60
+			want := min(limit, items)
+			if limit == 0 {
+				want = runtime.GOMAXPROCS(0)
+			}
+			var g gauge
+			var started atomic.Int64
+			full := make(chan struct{})
+			err := mapx.Expand(context.Background(), []int{-1}, limit, func(_ context.Context, v int, more mapx.Adder[int]) error {
+				if v < 0 {
+					for i := range items {
+						more.Add(i)
+					}
+					return nil
+				}
+				g.enter()
+				defer g.leave()
+				if started.Add(1) == int64(want) {
+					close(full)
+				}
+				<-full
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := g.peak.Load(); got != int64(want) {
+				t.Errorf("peak concurrency %d, want %d", got, want)
+			}
+		})
+	}
+}
+
+// A huge limit starts no more workers than there are items to run: a tree
+// of 3 nodes at limit 1000 or math.MaxInt runs on at most 3 goroutines, a
+// chain of 100 (each item adds one) on at most 2, and allocates nothing by
+// the limit.
+func TestExpandHugeLimitStartsFewWorkers(t *testing.T) {
+	tests := []struct {
+		name    string
+		f       forest
+		workers int
+	}{
+		{"tree of 3", tenTree(3), 3},
+		{"chain of 100", func() forest {
+			f := forest{children: make([][]int, 100), roots: []int{0}}
+			for v := range 99 {
+				f.children[v] = []int{v + 1}
+			}
+			return f
+		}(), 2},
+	}
+	for _, tt := range tests {
+		for _, limit := range []int{1000, math.MaxInt} {
+			before := runtime.NumGoroutine()
+			var most atomic.Int64
+			var mem0, mem1 runtime.MemStats
+			runtime.ReadMemStats(&mem0)
+			err := mapx.Expand(context.Background(), tt.f.roots, limit, func(_ context.Context, v int, more mapx.Adder[int]) error {
+				n := int64(runtime.NumGoroutine() - before)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				for _, c := range tt.f.children[v] {
+					more.Add(c)
+				}
+				return nil
+			})
+			runtime.ReadMemStats(&mem1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := most.Load(); n > int64(tt.workers) {
+				t.Errorf("%s, limit %d: %d goroutines, want at most %d", tt.name, limit, n, tt.workers)
+			}
+			if n := mem1.TotalAlloc - mem0.TotalAlloc; n > 1<<20 {
+				t.Errorf("%s, limit %d: allocated %d bytes", tt.name, limit, n)
+			}
+		}
+	}
+}
+
+// The last running call adds an item just before it returns, when every
+// other call has returned and every other worker waits for items: Expand
+// runs it before it returns.
+func TestExpandLastCallAddsAsItReturns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var ran []int
+		oneDone := make(chan struct{})
+		err := mapx.Expand(context.Background(), []int{0, 1}, 2, func(_ context.Context, v int, more mapx.Adder[int]) error {
+			mu.Lock()
+			ran = append(ran, v)
+			mu.Unlock()
+			switch v {
+			case 0:
+				<-oneDone
+				// Item 1's call has returned and its worker has found
+				// nothing to take: every other goroutine of the bubble,
+				// Expand's caller too, waits.
+				synctest.Wait()
+				more.Add(2)
+			case 1:
+				close(oneDone)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(ran)
+		if diff := cmp.Diff([]int{0, 1, 2}, ran); diff != "" {
+			t.Errorf("items run (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// An Adder used after its call of fn returned panics, with a message that
+// says so: after Expand returned, and from a later call of fn (re-raised as
+// that call's panic). The zero Adder panics too.
+func TestExpandAdderAfterReturnPanics(t *testing.T) {
+	const msg = "mapx: Adder.Add called after the call of fn it was handed to returned"
+	var kept mapx.Adder[int]
+	err := mapx.Expand(context.Background(), []int{0}, 1, func(_ context.Context, v int, more mapx.Adder[int]) error {
+		kept = more
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != msg {
+				t.Errorf("Add after Expand returned panicked with %v, want %q", r, msg)
+			}
+		}()
+		kept.Add(1)
+	}()
+
+	pe := catchPanic(t, func() {
+		mapx.Expand(context.Background(), []int{0, 1}, 1, func(_ context.Context, v int, more mapx.Adder[int]) error {
+			if v == 0 {
+				kept = more
+			} else {
+				kept.Add(2) // item 0's Adder, in item 1's call
+			}
+			return nil
+		})
+	})
+	if pe == nil || pe.Value != msg {
+		t.Errorf("Add from a later call panicked with %v, want %q", pe, msg)
+	}
+
+	func() {
+		defer func() {
+			if r := fmt.Sprint(recover()); !strings.HasPrefix(r, "mapx: Adder.Add") {
+				t.Errorf("the zero Adder's Add panicked with %q, want a message naming it", r)
+			}
+		}()
+		var zero mapx.Adder[int]
+		zero.Add(1)
+	}()
+}
+
+func TestExpandNilPanics(t *testing.T) {
+	fn := func(context.Context, int, mapx.Adder[int]) error { return nil }
+	tests := []struct {
+		name string
+		call func()
+	}{
+		{"nil fn", func() { mapx.Expand[int](context.Background(), ints(3), 1, nil) }},
+		//lint:ignore SA1012 a nil ctx is what is tested
+		{"nil ctx", func() { mapx.Expand(nil, ints(3), 1, fn) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				if msg := fmt.Sprint(recover()); !strings.Contains(msg, "mapx: Expand") {
+					t.Errorf("panic %q does not name mapx.Expand", msg)
+				}
+			}()
+			tt.call()
+		})
+	}
+}
