@@ -24,8 +24,9 @@ import (
 // therefore that of a recursive walk: start[0], then the first item it added,
 // followed by what that one added, and so on, and start[1] last but one. The
 // queue holds about one branch of the tree per worker, not a level of it. An
-// item added while every worker is busy may wait for the call that added it
-// to return, so fn must not wait for an item it added to start.
+// item added while limit workers run and none waits for items may wait for
+// the call that added it to return, so fn must not wait for an item it added
+// to start.
 //
 // fn's ctx derives from ctx and is canceled at the first error or panic of any
 // call, or when ctx ends; from then on no new call of fn starts, and the items
@@ -38,12 +39,12 @@ import (
 // caller as a [*errgroupx.PanicError], and outranks an error; a call of
 // [runtime.Goexit] in fn is reported as [errgroupx.ErrGoexit].
 //
-// Expand runs at most min(limit, items queued) worker goroutines, not one per
-// item: it starts one more only when an item waits and every worker is busy.
-// Nothing is allocated by the limit in advance, and nothing per item but the
-// queue's room for it. Each call of fn costs about 30 ns on top of fn's own
-// work. Empty or nil start: no call, no error. Expand panics if ctx or fn is
-// nil.
+// Expand runs at most limit worker goroutines, not one per item, and starts
+// one only when an item waits and every worker is busy: a tree of 3 items
+// runs on at most 3, whatever the limit. Nothing is allocated by the limit in
+// advance, and nothing per item but the queue's room for it. Each item costs
+// about 30 ns on top of fn's own work. Empty or nil start: no call, no error.
+// Expand panics if ctx or fn is nil.
 func Expand[T any](ctx context.Context, start []T, limit int,
 	fn func(ctx context.Context, v T, more Adder[T]) error) error {
 	if ctx == nil {

@@ -23,10 +23,11 @@ import (
 // steals the oldest half of another worker's queue, under mu. A worker that
 // has items to spare and sees hungry calls wake, which wakes a parked worker
 // or starts a new one while fewer than limit run. Workers are woken or
-// started one at a time: each, once it has stolen its first items, may wake
-// the next. So a chain of items, each adding one, keeps two workers, not
-// one for every item added while the other was on its way, and a walk of
-// fast calls at a limit far beyond GOMAXPROCS grows its workers gradually.
+// started one at a time, and not while one looks for items already: each,
+// once it has stolen its first items, may wake the next. So a chain of
+// items, each adding one, keeps two or three workers, not one for every item
+// added while another was on its way, and a walk of fast calls at a limit far
+// beyond GOMAXPROCS grows its workers gradually.
 type expansion[T any] struct {
 	parent context.Context // the caller's
 	ctx    context.Context // the group's, fn's: ends at the first failure
@@ -40,6 +41,10 @@ type expansion[T any] struct {
 	failed atomic.Bool
 	// stopped is set by a worker that saw ctx end and started no more calls.
 	stopped atomic.Bool
+	// looking counts the workers whose own queue ran dry and that have not
+	// yet looked at the others', under mu. While one is about to, wake
+	// neither wakes nor starts another: it will find what was queued.
+	looking atomic.Int32
 	// spread reports whether a worker is parked or fewer than limit run:
 	// items that a call adds are then queued at once, where others can
 	// steal them, rather than when the call returns. hungry reports that
@@ -112,8 +117,8 @@ func (e *expansion[T]) wake() {
 // wakeLocked is wake with e.mu held.
 func (e *expansion[T]) wakeLocked() {
 	switch {
-	case e.over || e.waking:
-		return
+	case e.over || e.waking || e.looking.Load() > 0:
+		return // or the worker on its way, or the one looking, takes the items
 	case e.active < len(e.workers):
 		w := e.workers[e.active]
 		e.active++
@@ -131,8 +136,11 @@ func (e *expansion[T]) wakeLocked() {
 // worker, parking w until there may be one. It reports false once the
 // expansion is over.
 func (e *expansion[T]) take(w *worker[T]) (T, bool) {
-	for {
-		v, ok, wait := e.tryTake(w)
+	// Counted from the moment w's own queue ran dry, before it waits for
+	// mu: a worker that queues items meanwhile starts no other for them.
+	e.looking.Add(1)
+	for first := true; ; first = false {
+		v, ok, wait := e.tryTake(w, first)
 		if !wait {
 			return v, ok
 		}
@@ -140,16 +148,20 @@ func (e *expansion[T]) take(w *worker[T]) (T, bool) {
 	}
 }
 
-// tryTake steals an item for w, whose queue is empty. It reports wait if w
-// was parked instead, and ok = false if the expansion is over.
-func (e *expansion[T]) tryTake(w *worker[T]) (v T, ok, wait bool) {
+// tryTake steals an item for w, whose queue is empty, first since it ran
+// dry or since it was woken. It reports wait if w was parked instead, and
+// ok = false if the expansion is over.
+func (e *expansion[T]) tryTake(w *worker[T], first bool) (v T, ok, wait bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.over {
-		return v, false, false
+	if first {
+		e.looking.Add(-1)
 	}
 	if w.waking {
 		w.waking, e.waking = false, false
+	}
+	if e.over {
+		return v, false, false
 	}
 	// Before looking, so that a worker that queues items after the look
 	// below sees them and wakes this one.
@@ -157,12 +169,12 @@ func (e *expansion[T]) tryTake(w *worker[T]) (v T, ok, wait bool) {
 	e.hungry.Store(true)
 	for i := 1; i < e.active; i++ {
 		victim := e.workers[(w.pos+i)%e.active]
-		if victim.giveHalf(w) {
+		if left, ok := victim.giveHalf(w); ok {
 			v, _ = w.pop()
 			e.setFlags()
-			// There may be more: the next worker looks. The chain ends with
-			// a worker that finds nothing and parks, having set hungry.
-			if e.hungry.Load() {
+			// If items are left, the next worker comes for them. Those of
+			// other workers count too: their owners may be busy for long.
+			if e.hungry.Load() && (left || w.head < len(w.queue) || e.queued()) {
 				e.wakeLocked()
 			}
 			return v, true, false
@@ -177,6 +189,17 @@ func (e *expansion[T]) tryTake(w *worker[T]) (v T, ok, wait bool) {
 	e.active--
 	e.swap(w.pos, e.active)
 	return v, false, true
+}
+
+// queued reports whether an active worker has items queued; e.mu must be
+// held. It costs a lock per active worker.
+func (e *expansion[T]) queued() bool {
+	for _, w := range e.workers[:e.active] {
+		if w.queued() {
+			return true
+		}
+	}
+	return false
 }
 
 // end makes the expansion over and wakes the parked workers to exit; e.mu

@@ -141,18 +141,26 @@ func (w *worker[T]) pop() (v T, ok bool) {
 }
 
 // giveHalf moves the oldest half of w's queue, rounded up, to the empty
-// queue of thief, and reports whether there was any. e.mu must be held.
-func (w *worker[T]) giveHalf(thief *worker[T]) bool {
+// queue of thief. It reports whether it moved any, and whether w has some
+// left. e.mu must be held.
+func (w *worker[T]) giveHalf(thief *worker[T]) (left, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	n := len(w.queue) - w.head
 	if n == 0 {
-		return false
+		return false, false
 	}
 	k := (n + 1) / 2
 	thief.queue = append(thief.queue[:0], w.queue[w.head:w.head+k]...)
 	thief.head = 0
 	clear(w.queue[w.head : w.head+k])
 	w.head += k
-	return true
+	return n > k, true
+}
+
+// queued reports whether w's queue holds items.
+func (w *worker[T]) queued() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.head < len(w.queue)
 }
