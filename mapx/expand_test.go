@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/fanout-go/fanout/mapx"
 	"github.com/google/go-cmp/cmp"
@@ -66,7 +68,7 @@ func expandForest(ctx context.Context, f forest, limit int) ([]atomic.Int32, err
 
 // Every node of the tree is called once, at every limit, and nothing else.
 func TestExpandVisitsEachItemOnce(t *testing.T) {
-	for _, n := range []int{1, 2, 11, 1000, 100_000} {
+	for _, n := range []int{1, 2, 11, 1000, 30_000} {
 		for _, limit := range []int{1, 2, 3, 0, 50, math.MaxInt} {
 			t.Run(fmt.Sprintf("n=%d/limit=%d", n, limit), func(t *testing.T) {
 				calls, err := expandForest(context.Background(), tenTree(n), limit)
@@ -332,5 +334,87 @@ func TestExpandNilPanics(t *testing.T) {
 			}()
 			tt.call()
 		})
+	}
+}
+
+// An item added while fewer than limit workers run, or one waits for
+// items, starts while the call that added it still runs: here each call of
+// a chain of 50 waits for its child to start, at limit 100; and at limit 2,
+// a call adds an item once the other worker waits, and waits for it.
+func TestExpandAddedItemStartsWhileItsCallRuns(t *testing.T) {
+	const n = 50
+	started := make([]chan struct{}, n)
+	for i := range started {
+		started[i] = make(chan struct{})
+	}
+	err := mapx.Expand(context.Background(), []int{0}, 100, func(_ context.Context, v int, more mapx.Adder[int]) error {
+		close(started[v])
+		if v+1 < n {
+			more.Add(v + 1)
+			<-started[v+1] // hangs unless another worker starts it
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	synctest.Test(t, func(t *testing.T) {
+		started := make(chan struct{})
+		err := mapx.Expand(context.Background(), []int{0, 1}, 2, func(_ context.Context, v int, more mapx.Adder[int]) error {
+			switch v {
+			case 0:
+				synctest.Wait() // item 1 has run, and its worker waits for items
+				more.Add(2)
+				<-started
+			case 2:
+				close(started)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// Random forests whose calls take random times, some yielding, some
+// sleeping, at random limits: every node is called once.
+func TestExpandStress(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 100 {
+		f := randomForest(rng.Uint64(), 1+rng.IntN(200), 1+rng.IntN(4))
+		limit := []int{1, 2, 3, 5, 16, 100, 0}[rng.IntN(7)]
+		delays := make([]int, len(f.children))
+		for v := range delays {
+			delays[v] = rng.IntN(40) // 0: sleep 50µs, 1-9: yield that often, else nothing
+		}
+		calls := make([]atomic.Int32, len(f.children))
+		err := mapx.Expand(context.Background(), f.roots, limit, func(_ context.Context, v int, more mapx.Adder[int]) error {
+			calls[v].Add(1)
+			for j, c := range f.children[v] {
+				more.Add(c)
+				if j%2 == 0 && delays[v] < 10 {
+					runtime.Gosched() // a slow call: adds, works, adds
+				}
+			}
+			switch d := delays[v]; {
+			case d == 0:
+				time.Sleep(50 * time.Microsecond)
+			case d < 10:
+				for range d {
+					runtime.Gosched()
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		for v := range calls {
+			if c := calls[v].Load(); c != 1 {
+				t.Fatalf("run %d, limit %d: node %d called %d times, want once", i, limit, v, c)
+			}
+		}
 	}
 }
