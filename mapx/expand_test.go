@@ -418,3 +418,29 @@ func TestExpandStress(t *testing.T) {
 		}
 	}
 }
+
+// A goroutine that fn starts may add items, one at a time, when fn waits for
+// it before returning.
+func TestExpandAddFromGoroutineOfCall(t *testing.T) {
+	f := tenTree(2000)
+	calls := make([]atomic.Int32, len(f.children))
+	err := mapx.Expand(context.Background(), f.roots, 4, func(_ context.Context, v int, more mapx.Adder[int]) error {
+		calls[v].Add(1)
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for _, c := range f.children[v] {
+				more.Add(c)
+			}
+		})
+		wg.Wait()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := range calls {
+		if c := calls[v].Load(); c != 1 {
+			t.Fatalf("node %d called %d times, want once", v, c)
+		}
+	}
+}
