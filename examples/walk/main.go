@@ -54,8 +54,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if flags.NArg() == 1 {
 		root = flags.Arg(0)
 	}
-	if info, err := os.Stat(root); err != nil || !info.IsDir() {
-		fmt.Fprintf(stderr, "walk: %s is not a directory (%v)\n", root, err)
+	info, err := os.Stat(root)
+	if err == nil && !info.IsDir() {
+		err = fmt.Errorf("%s: not a directory", root)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "walk:", err)
 		return 2
 	}
 

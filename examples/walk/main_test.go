@@ -118,6 +118,9 @@ func TestBadArguments(t *testing.T) {
 		if code := run(t.Context(), args, &stdout, &stderr); code != 2 || stdout.Len() > 0 {
 			t.Errorf("run(%q): exit status %d, stdout %q; want 2 and nothing", args, code, &stdout)
 		}
+		if strings.Contains(stderr.String(), "<nil>") {
+			t.Errorf("run(%q): stderr %q", args, &stderr)
+		}
 	}
 }
 
