@@ -17,6 +17,8 @@ import (
 // baselines in the same run: errgroup with one g.Go per item, and plain
 // loops over a stack (depth first, as Expand) and over a FIFO queue (breadth
 // first), whose peaks of queued items say what each order costs in memory.
+// impl=Expand-func hands fn a func per call: what Expand would cost if fn
+// got an add func(T) rather than an Adder.
 //
 //	go test -run '^$' -bench Expand -benchmem -count 6 ./mapx | benchstat -col /impl -
 
@@ -47,6 +49,16 @@ func treeExpand(n int) func(context.Context, int, mapx.Adder[int]) error {
 		}
 		return nil
 	}
+}
+
+// expandFunc is Expand with fn handed more.Add, a func that the call of fn
+// allocates, as Expand would if fn took an add func(T).
+//
+//go:noinline
+func expandFunc(ctx context.Context, start []int, limit int, fn walkFunc) error {
+	return mapx.Expand(ctx, start, limit, func(ctx context.Context, v int, more mapx.Adder[int]) error {
+		return fn(ctx, v, more.Add)
+	})
 }
 
 // perItemExpand is the walk as it is written on errgroup, one g.Go per item:
@@ -129,6 +141,9 @@ func BenchmarkExpandTree(b *testing.B) {
 	}{
 		{"impl=Expand", func() error { return mapx.Expand(context.Background(), []int{0}, 0, expandFn) },
 			func() int { return expandPeak(b, n) }},
+		// fn handed a func per call, as an add func(T) would be: the
+		// allocation that Adder, a value, saves.
+		{"impl=Expand-func", func() error { return expandFunc(context.Background(), []int{0}, 0, walk) }, nil},
 		{"impl=errgroup", func() error { return perItemExpand(context.Background(), []int{0}, 0, walk) }, nil},
 		{"impl=loop-lifo", func() error { return loopExpand([]int{0}, true, walk, &lifoPeak) },
 			func() int { return lifoPeak }},
