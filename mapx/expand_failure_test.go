@@ -225,3 +225,25 @@ func TestExpandContextCanceledAfter(t *testing.T) {
 		t.Errorf("calls after Expand returned")
 	}
 }
+
+func TestExpandNilPanics(t *testing.T) {
+	fn := func(context.Context, int, mapx.Adder[int]) error { return nil }
+	tests := []struct {
+		name string
+		call func()
+	}{
+		{"nil fn", func() { mapx.Expand[int](context.Background(), ints(3), 1, nil) }},
+		//lint:ignore SA1012 a nil ctx is what is tested
+		{"nil ctx", func() { mapx.Expand(nil, ints(3), 1, fn) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			defer func() {
+				if msg := fmt.Sprint(recover()); !strings.Contains(msg, "mapx: Expand") {
+					t.Errorf("panic %q does not name mapx.Expand", msg)
+				}
+			}()
+			tt.call()
+		})
+	}
+}
