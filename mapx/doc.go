@@ -14,6 +14,12 @@
 //     included, in the order the calls finish, so that a slow call holds back
 //     no other; memory stays flat as well.
 //
+// [Expand] is for work that finds more work, such as a crawl or a directory
+// walk: fn adds the items it finds through an [Adder], and Expand returns once
+// none is queued and no call runs. The rules below on the limit, errors,
+// cancellation, panics and goroutines hold for it too; its own doc says how
+// it hands items to its workers.
+//
 // # Limits
 //
 // At most limit calls run at once; limit <= 0 means [runtime.GOMAXPROCS](0).

@@ -46,6 +46,9 @@ func TestNilContextPanics(t *testing.T) {
 		// The sequences panic at the call, not once ranged over.
 		{"MapSeq", func() { mapx.MapSeq(nilCtx, count(3, nil), 1, double) }},
 		{"SettleSeq", func() { mapx.SettleSeq(nilCtx, count(3, nil), 1, double) }},
+		{"Expand", func() {
+			mapx.Expand(nilCtx, ints(3), 1, func(context.Context, int, mapx.Adder[int]) error { return nil })
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -58,22 +58,14 @@ func (r *sliceRun[T, R]) run(ctx context.Context, limit int) error {
 // left or the run stops.
 func (r *sliceRun[T, R]) work() error {
 	var at span
-	returned := false
-	defer func() {
-		if !returned {
-			// fn panicked or called runtime.Goexit: stop the other workers
-			// now, not once the group has taken the stack.
-			r.stop.Store(true)
-			if r.settle {
-				// Settle's outcome of a Goexit, for its element and for the
-				// rest of the chunk. (After a panic, Settle panics instead.)
-				fill(r.errSlice()[at.i:at.hi], errgroupx.ErrGoexit)
-			}
+	return unwinding(func() error { return r.calls(&at) }, func() {
+		r.stop.Store(true)
+		if r.settle {
+			// Settle's outcome of a Goexit, for its element and for the rest
+			// of the chunk. (After a panic, Settle panics instead.)
+			fill(r.errSlice()[at.i:at.hi], errgroupx.ErrGoexit)
 		}
-	}()
-	err := r.calls(&at)
-	returned = true
-	return err
+	})
 }
 
 // span is the chunk [i, hi) of indices a worker has claimed and not yet

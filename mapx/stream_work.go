@@ -13,25 +13,17 @@ import (
 // closes, or until a call fails in a way that ends the range.
 func (s *stream[T, R]) serve() error {
 	var at place[T, R]
-	returned := false
-	defer func() {
-		if !returned {
-			// fn panicked or called runtime.Goexit: stop the other workers
-			// now, not once the group has taken the stack. SettleSeq reports
-			// a Goexit as its element's outcome, once the range knows it
-			// was no panic.
-			s.stop.Store(true)
-			if at.b != nil && !s.ordered {
-				at.b.called = at.i
-				s.mu.Lock()
-				s.abandoned = append(s.abandoned, at.b)
-				s.mu.Unlock()
-			}
+	return unwinding(func() error { return s.compute(&at) }, func() {
+		s.stop.Store(true)
+		if at.b != nil && !s.ordered {
+			// SettleSeq reports a Goexit as its element's outcome, once the
+			// range knows it was no panic.
+			at.b.called = at.i
+			s.mu.Lock()
+			s.abandoned = append(s.abandoned, at.b)
+			s.mu.Unlock()
 		}
-	}()
-	err := s.compute(&at)
-	returned = true
-	return err
+	})
 }
 
 // place is the element a worker is calling: items[i] of batch b.

@@ -1,6 +1,6 @@
 // Crawl visits the pages of a web site within -depth links of its home page,
-// -limit fetches at once, each page once: a task (fetch a page) that spawns
-// sub-tasks (fetch its links), on an errgroupx.Group with a limit.
+// -limit fetches at once, each page once: work that finds more work, on
+// mapx.Expand, where each fetch adds the links it finds.
 //
 //	go run ./examples/crawl                    # a generated site of 1000 pages
 //	go run ./examples/crawl -depth 2 -url http://localhost:6060/
@@ -25,7 +25,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/fanout-go/fanout/errgroupx"
+	"github.com/fanout-go/fanout/mapx"
 )
 
 func main() {
@@ -73,16 +73,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// A crawler is one crawl's state, shared by its tasks.
+// A crawler is one crawl's state, shared by its calls.
 type crawler struct {
 	client   *http.Client
 	maxDepth int
-	g        *errgroupx.Group
 
 	mu     sync.Mutex
 	depth  map[string]int      // the shallowest depth each page was reached at
 	links  map[string][]string // the links of each page fetched (none if missing)
 	broken []string            // the missing pages
+}
+
+// A page is a URL reached at a depth: an item of the crawl.
+type page struct {
+	url   string
+	depth int
 }
 
 // crawl visits the site of home and returns what it found, also when it
@@ -91,70 +96,52 @@ func crawl(ctx context.Context, home string, maxDepth, limit int) (*crawler, err
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = limit
 	defer transport.CloseIdleConnections()
-	g, ctx := errgroupx.WithContext(ctx) // canceled at the first fatal error
-	g.SetLimit(limit)
 	c := &crawler{
 		client: &http.Client{Transport: transport, Timeout: 10 * time.Second,
 			// A redirect is not followed but read as a page with one link,
 			// so that every URL is fetched once and only on the site.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		maxDepth: maxDepth, g: g,
-		depth: map[string]int{}, links: map[string][]string{},
+		maxDepth: maxDepth,
+		depth:    map[string]int{}, links: map[string][]string{},
 	}
-	g.Go(func() error { return c.visit(ctx, home, 0) })
-	return c, g.Wait()
+	// At most limit fetches at once; the first fatal error cancels the rest.
+	err := mapx.Expand(ctx, []page{{home, 0}}, limit, c.visit)
+	return c, err
 }
 
-// visit records that page u was reached at depth d, and fetches it if it is
-// new. Tasks run in no order, so a page may be reached by a long path first
-// and by a shorter one later: then its kept links are followed again, further.
-func (c *crawler) visit(ctx context.Context, u string, d int) error {
+// visit records that p was reached at its depth, fetches it if it is new,
+// and adds its links one level deeper. Calls run in no set order, so a page
+// may be reached by a long path first and by a shorter one later: then its
+// links, kept from the one fetch, are added again from the shorter depth.
+func (c *crawler) visit(ctx context.Context, p page, more mapx.Adder[page]) error {
 	c.mu.Lock()
-	old, reached := c.depth[u]
-	if d > c.maxDepth || reached && old <= d {
+	old, reached := c.depth[p.url]
+	if reached && old <= p.depth {
 		c.mu.Unlock()
 		return nil
 	}
-	c.depth[u] = d
-	links, fetched := c.links[u]
+	c.depth[p.url] = p.depth
+	links, fetched := c.links[p.url]
 	c.mu.Unlock()
 	switch {
-	case fetched:
-		return c.follow(ctx, links, d)
-	case reached:
-		return nil // being fetched: its links will be followed from the new depth
-	case ctx.Err() != nil:
-		return ctx.Err() // the crawl failed or was interrupted: start nothing
-	}
-	fetch := func() error {
-		links, err := c.get(ctx, u)
-		if err != nil {
+	case reached && !fetched:
+		return nil // being fetched: its links will be added from the new depth
+	case !fetched:
+		var err error
+		if links, err = c.get(ctx, p.url); err != nil {
 			return err
 		}
 		c.mu.Lock()
 		if links == nil {
-			c.broken = append(c.broken, u)
+			c.broken = append(c.broken, p.url)
 		}
-		c.links[u] = links
-		d := c.depth[u] // less than d if a shorter path reached u meanwhile
+		c.links[p.url] = links
+		p.depth = c.depth[p.url] // less if a shorter path reached it meanwhile
 		c.mu.Unlock()
-		return c.follow(ctx, links, d)
 	}
-	// Not g.Go, which waits for room: when all limit tasks wait to add a
-	// child, none finishes to make room. So: a new task if there is room, or
-	// else this one, which holds a place already (and recurses no deeper than
-	// -depth).
-	if c.g.TryGo(fetch) {
-		return nil
-	}
-	return fetch()
-}
-
-// follow visits the links of a page at depth d.
-func (c *crawler) follow(ctx context.Context, links []string, d int) error {
-	for _, link := range links {
-		if err := c.visit(ctx, link, d+1); err != nil {
-			return err
+	if p.depth < c.maxDepth {
+		for _, link := range links {
+			more.Add(page{link, p.depth + 1})
 		}
 	}
 	return nil

@@ -59,8 +59,8 @@ func (c *counting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // The crawl finds every page within the depth at its shortest distance, as
 // a breadth-first walk does, however its concurrent fetches interleave, and
-// fetches each page once. A limit of 1 leaves no room for a second
-// goroutine: every page is fetched inline, where g.Go would deadlock.
+// fetches each page once. A limit of 1 walks depth first, one page at a
+// time: most pages are reached by a long path first.
 func TestCrawlIsBreadthFirst(t *testing.T) {
 	const n = 250
 	tests := []struct{ limit, maxDepth int }{
