@@ -82,8 +82,8 @@ func (g *gauge) children(t *testing.T, ctx context.Context, p *pool.Pool, n int,
 
 // At no moment do more task functions of a pool run than it has workers,
 // whatever a task does with its ctx: it submits children and waits for them
-// on its own goroutine, or hands its ctx to mapx.Map's fn, to 16 goroutines
-// of an errgroupx group or of its own, or to a Group, which do. Every worker
+// on its own goroutine, or hands its ctx to mapx.Map's or mapx.Expand's fn,
+// to 16 goroutines of an errgroupx group, or to a Group, which do. Every worker
 // does it at once, with queues of every size, and none deadlocks: synctest
 // fails a test whose goroutines all block.
 func TestNestedWorkKeepsTheBound(t *testing.T) {
@@ -106,6 +106,20 @@ func TestNestedWorkKeepsTheBound(t *testing.T) {
 			})
 			return len(out)
 		}, 20},
+		{"mapx.Expand's fn", func(t *testing.T, g *gauge, ctx context.Context, p *pool.Pool) int {
+			var n atomic.Int64
+			g.wait(func() {
+				mapx.Expand(ctx, []int{1}, 4, func(ctx context.Context, v int, more mapx.Adder[int]) error {
+					if v < 8 { // a tree of 15 items
+						more.Add(2 * v)
+						more.Add(2*v + 1)
+					}
+					n.Add(int64(g.children(t, ctx, p, 1, false)))
+					return nil
+				})
+			})
+			return int(n.Load())
+		}, 15},
 		{"errgroupx goroutines", func(t *testing.T, g *gauge, ctx context.Context, p *pool.Pool) int {
 			eg, _ := errgroupx.WithContext(ctx)
 			var n atomic.Int64

@@ -3,6 +3,7 @@ package pool_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -22,45 +23,45 @@ func countErrors(err error) int {
 	return 1
 }
 
-// Children that a task adds with GoContext and does not wait for are never
-// lost: with the task's own ctx, which SubmitContext ends when the task
-// returns, those not run by then never run, and every one that did not
-// succeed has its error in Wait's; Stats counts every one. With
-// context.WithoutCancel of that ctx, every child runs.
+// Children that a task adds with GoContext and does not wait for outlive it,
+// even when its ctx ends as it returns (SubmitContext's does): every one
+// runs, and each failure reaches Wait. If the pool's ctx ends while some are
+// queued, those never run; Stats counts every child as run or skipped, and
+// Wait reports each failure and the end.
 func TestGoContextChildrenAreAccountedFor(t *testing.T) {
 	const children = 40
-	tests := []struct {
-		name    string
-		outlive bool
-	}{
-		{"task's ctx", false},
-		{"WithoutCancel", true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for _, cancelPool := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pool canceled=%v", cancelPool), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				p := pool.New(context.Background(), 2, pool.QueueSize(4))
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				p := pool.New(ctx, 2, pool.QueueSize(4))
+				release := make(chan struct{})
 				var ran, failed atomic.Int64
-				child := func(ctx context.Context) error {
-					ran.Add(1)
-					if err := ctx.Err(); err != nil {
-						failed.Add(1)
-						return err
+				child := func(i int) func(context.Context) error {
+					return func(ctx context.Context) error {
+						<-release
+						ran.Add(1)
+						if i%2 == 1 || ctx.Err() != nil {
+							failed.Add(1)
+							return fmt.Errorf("child %d failed", i)
+						}
+						return nil
 					}
-					return nil
 				}
 				parent := pool.SubmitContext(context.Background(), p, func(ctx context.Context) (int, error) {
-					if tt.outlive {
-						ctx = context.WithoutCancel(ctx)
+					for i := range children {
+						p.GoContext(ctx, child(i)) // never blocks: the queue holds 4
 					}
-					for range children {
-						p.GoContext(ctx, child) // never blocks: the queue holds 4
-					}
-					return 0, nil
+					return 0, nil // ends ctx
 				})
 				if _, err := parent.Wait(); err != nil {
 					t.Fatal(err)
 				}
+				if cancelPool {
+					cancel() // with 1 child running and the rest queued
+				}
+				close(release)
 				err := p.Wait()
 				s := p.Stats()
 				if s.Submitted != 1+children || s.Completed+s.Skipped != s.Submitted {
@@ -69,14 +70,20 @@ func TestGoContextChildrenAreAccountedFor(t *testing.T) {
 				if s.Completed-1 != ran.Load() || s.Failed != failed.Load() {
 					t.Errorf("Stats %+v: %d children ran, %d failed", s, ran.Load(), failed.Load())
 				}
-				if n := countErrors(err); int64(n) != s.Skipped+s.Failed {
-					t.Errorf("Wait's error joins %d errors, want one per skipped (%d) and failed (%d) child:\n%v",
-						n, s.Skipped, s.Failed, err)
+				want := failed.Load()
+				if s.Skipped > 0 {
+					want++ // the end, once
 				}
-				if tt.outlive && (err != nil || ran.Load() != children) {
-					t.Errorf("%d of %d children ran, Wait() = %v; want all, nil", ran.Load(), children, err)
+				if n := countErrors(err); int64(n) != want {
+					t.Errorf("Wait's error joins %d errors, want %d:\n%v", n, want, err)
 				}
-				if err := p.Close(); err != nil {
+				if !cancelPool && (ran.Load() != children || failed.Load() != children/2) {
+					t.Errorf("%d of %d children ran, %d failed; want all to run, half to fail", ran.Load(), children, failed.Load())
+				}
+				if cancelPool && s.Skipped == 0 {
+					t.Error("no child was skipped by the pool's end")
+				}
+				if err := p.Close(); err != nil && !cancelPool {
 					t.Fatal(err)
 				}
 			})

@@ -114,26 +114,35 @@ func (p *Pool) TryGo(fn func(ctx context.Context) error) bool {
 	return p.submit(goTask(fn), false)
 }
 
-// GoContext is [Pool.Go] for a caller with a context of its own, as
-// [SubmitContext] is Submit's: fn's ctx carries ctx's values and ends when ctx
-// or the pool's context does, and the task never runs if ctx ends before it
-// starts. Whatever becomes of the task, its error reaches the next
-// [Pool.Wait]: fn's error or panic, or the error of a task that never ran.
+// GoContext is [Pool.Go] for a caller with a context of its own. Whatever
+// becomes of the task, its error reaches the next [Pool.Wait]: fn's error or
+// panic, or the error of a task that never ran.
 //
-// It is how a task adds work it does not wait for. Called with a task's own
+// For a caller that is not a task of the pool, such as a request handler,
+// the task gives up when ctx ends, as with [SubmitContext]: fn's ctx carries
+// ctx's values and ends when ctx or the pool's context does, and the task
+// never runs if ctx ends before it starts.
+//
+// It is also how a task adds work it does not wait for. Called with a task's
 // ctx, or one derived from it, GoContext never blocks: when the queue is full
-// the task waits beyond its size. A task added with SubmitContext has a ctx
-// that ends when it returns; a child that must outlive it is added with
-// [context.WithoutCancel](ctx), which keeps what the pool needs to know it.
+// the task waits beyond its size. The child keeps ctx's values but not its
+// end: it outlives the task that added it, and only the pool's context
+// cancels it.
 //
-// GoContext allocates the task's record, and the context that fn runs with
-// unless ctx is a task's own. It panics if ctx or fn is nil.
+// GoContext allocates the task's record and the context that fn runs with.
+// It panics if ctx or fn is nil.
 func (p *Pool) GoContext(ctx context.Context, fn func(ctx context.Context) error) {
 	if ctx == nil {
 		panic("pool: Pool.GoContext called with nil Context")
 	}
 	if fn == nil {
 		panic("pool: Pool.GoContext called with nil func")
+	}
+	if p.slotOf(ctx) != nil {
+		// A child of a task's: the task's ctx may end when the task returns
+		// (SubmitContext's does), and a mapx or errgroupx scope's when the
+		// scope does; the child must not.
+		ctx = context.WithoutCancel(ctx)
 	}
 	f := newFuture(p, ctx, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, fn(ctx)
