@@ -57,13 +57,16 @@ func (f *Future[R]) Done() <-chan struct{} {
 // runs, or stays queued, and the Future still completes. To keep a task from
 // running when the caller leaves, add it with [SubmitContext].
 //
-// A task that waits for a task of its own pool passes its own ctx: then, if
-// the awaited task is still queued, WaitContext runs it at once on the calling
-// goroutine rather than wait for a worker that may never come, because every
-// worker is waiting likewise. It does so only while ctx has not ended, and
-// then returns when the task does: a deadline or cancel of ctx that comes
-// while the task runs there is up to the task, which runs with its own ctx.
-// To bound such a task, add it with [SubmitContext] and a ctx that ends.
+// A task that waits for a task of its own pool passes its own ctx, or one
+// derived from it (see "Nested work" in the package documentation). Then, if
+// the awaited task is still queued, WaitContext runs it on the calling
+// goroutine: at once if that goroutine runs the task that waits, or else as
+// soon as that task's worker is free to borrow. It does so only while ctx
+// has not ended, and then returns when the awaited task does: a deadline or
+// cancel of ctx that comes while it runs there is up to that task, which
+// runs with its own ctx. While the task's own goroutine waits, it lends its
+// worker to other work of the task, and takes it back before WaitContext
+// returns, once that work has returned.
 //
 // WaitContext allocates the Future's Done channel if it must block. It panics
 // if ctx is nil.
