@@ -196,15 +196,34 @@ type caller struct {
 	// stop, when not nil, stops the AfterFunc that drops the task from the
 	// queue when ctx ends. Guarded by the pool's mu.
 	stop func() bool
+	// group, for a task of a Group, is told when the task fails; the group
+	// drops its queued tasks itself when ctx ends, and ctx ends with the
+	// pool's already. Set before the task is submitted and never changed.
+	group taskGroup
+}
+
+// taskGroup is what the pool knows of a Group: see caller.group.
+type taskGroup interface {
+	// failed is told that the task s ran and failed with err: it returned
+	// an error, panicked or called runtime.Goexit.
+	failed(s *taskState, err error)
 }
 
 // callerCtx returns the ctx given to SubmitContext for the task, or nil. s
 // may be nil: a Go task's.
 func (s *taskState) callerCtx() context.Context {
-	if s == nil || s.caller == nil {
+	if c := s.callerOf(); c != nil {
+		return c.ctx
+	}
+	return nil
+}
+
+// callerOf returns the task's caller record, or nil. s may be nil.
+func (s *taskState) callerOf() *caller {
+	if s == nil {
 		return nil
 	}
-	return s.caller.ctx
+	return s.caller
 }
 
 // settle completes the task with err. It is called exactly once per task.

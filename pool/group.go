@@ -2,7 +2,6 @@ package pool
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"github.com/fanout-go/fanout/errgroupx"
@@ -23,14 +22,23 @@ type Group[R any] struct {
 	parent context.Context // NewGroup's ctx: whose slot Wait lends (nest.go)
 	ctx    context.Context // the tasks': ends at the group's first failure
 	cancel context.CancelCauseFunc
+	// ends holds what NewGroup registered on the contexts: on ctx, dropping
+	// the queued tasks when it ends; on the pool's, ending ctx with it.
+	// Wait stops them, once.
+	ends    []end
+	stopped sync.Once
 
 	mu sync.Mutex
 	// Guarded by mu.
-	tasks []*Future[R] // in the order of Go and TryGo
-	// failed lists the tasks whose function failed (returned an error,
-	// panicked or called runtime.Goexit), in the order they failed.
-	failed []*Future[R]
+	tasks  []*Future[R] // in the order of Go and TryGo
+	errs   []error      // of the tasks that ran and failed, in the order they failed
 	waited bool
+}
+
+// end is an AfterFunc registered by a Group, and how to know it has run.
+type end struct {
+	stop func() bool
+	done chan struct{} // closed when the function has returned
 }
 
 // NewGroup returns a Group of tasks run by p. Their ctx derives from ctx: it
@@ -41,8 +49,9 @@ type Group[R any] struct {
 //
 // Made inside a task of p with the task's ctx, the group's tasks are that
 // task's children: Go never blocks, and Wait lends the task's worker (see
-// "Nested work" in the package documentation). NewGroup panics if ctx or p
-// is nil.
+// "Nested work" in the package documentation). Besides the Group, NewGroup
+// allocates its context and a few records; each task costs what a Future of
+// Submit does, and a small record. NewGroup panics if ctx or p is nil.
 func NewGroup[R any](ctx context.Context, p *Pool) *Group[R] {
 	if ctx == nil {
 		panic("pool: NewGroup called with nil Context")
@@ -52,20 +61,46 @@ func NewGroup[R any](ctx context.Context, p *Pool) *Group[R] {
 	}
 	g := &Group[R]{p: p, parent: ctx}
 	g.ctx, g.cancel = context.WithCancelCause(ctx)
+	if p.slotOf(ctx) == nil || ctx.Done() == nil {
+		// Not a task's ctx, which ends with the pool's already: make the
+		// group's end with it, once for all its tasks, which then run with
+		// it as it is.
+		g.ends = append(g.ends, after(p.ctx, func() { g.cancel(context.Cause(p.ctx)) }))
+	}
+	// Queued tasks never run once the group's ctx has ended: they are
+	// skipped at once, all of them by one AfterFunc rather than one each.
+	g.ends = append(g.ends, after(g.ctx, g.dropQueued))
 	return g
+}
+
+// after registers f to run when ctx ends.
+func after(ctx context.Context, f func()) end {
+	e := end{done: make(chan struct{})}
+	e.stop = context.AfterFunc(ctx, func() {
+		defer close(e.done)
+		f()
+	})
+	return e
 }
 
 // Go adds a task of the group that calls fn, as [SubmitContext] does with the
 // group's ctx: it blocks while the pool's queue is full, unless the group
 // belongs to a task of the pool. Its value and error are the group's, for
-// Wait. A task of the group may call Go too, also while Wait waits. Go
-// allocates what SubmitContext does. It panics if fn is nil, or if Wait has
-// returned.
+// Wait. A task of the group may call Go too, also while Wait waits. It
+// panics if fn is nil, or if Wait has returned.
 func (g *Group[R]) Go(fn func(ctx context.Context) (R, error)) {
 	f := g.newTask(fn, "Go")
-	g.add(f, "Go")
-	// Added before it is submitted, so that Wait waits for it while Go
-	// blocks on the full queue.
+	g.mu.Lock()
+	ok := !g.waited
+	if ok {
+		// Added before it is submitted, so that Wait waits for it while Go
+		// blocks on the full queue.
+		g.tasks = append(g.tasks, f)
+	}
+	g.mu.Unlock()
+	if !ok {
+		panic("pool: Group.Go called after Wait")
+	}
 	g.p.submit(f, true)
 }
 
@@ -75,22 +110,18 @@ func (g *Group[R]) Go(fn func(ctx context.Context) (R, error)) {
 func (g *Group[R]) TryGo(fn func(ctx context.Context) (R, error)) bool {
 	f := g.newTask(fn, "TryGo")
 	// mu is held across the attempt, which never blocks, so that the task
-	// is the group's if and only if it was accepted.
+	// is the group's if and only if it was accepted; one of the group's
+	// tasks that fails at once waits for mu only to record it.
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.addLocked(f, "TryGo")
+	if g.waited {
+		panic("pool: Group.TryGo called after Wait")
+	}
 	if !g.p.submit(f, false) {
-		g.tasks = g.tasks[:len(g.tasks)-1]
 		return false
 	}
+	g.tasks = append(g.tasks, f)
 	return true
-}
-
-// add adds f to the group's tasks, unless Wait has returned.
-func (g *Group[R]) add(f *Future[R], method string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.addLocked(f, method)
 }
 
 // Wait blocks until every task of the group has completed, then returns their
@@ -124,19 +155,25 @@ func (g *Group[R]) Wait() ([]R, error) {
 		}
 		f.s.settled.Wait()
 	}
-	g.cancel(nil)
+	g.stopped.Do(func() {
+		for _, e := range g.ends {
+			if !e.stop() {
+				<-e.done // so that no goroutine of the group outlives Wait
+			}
+		}
+		g.cancel(nil)
+	})
 
 	g.mu.Lock()
-	failed := g.failed
+	errs := g.errs
 	g.mu.Unlock()
-	for _, f := range failed {
-		var pe *errgroupx.PanicError
-		if errors.As(f.s.err, &pe) {
+	for _, err := range errs {
+		if pe, ok := err.(*errgroupx.PanicError); ok {
 			panic(pe)
 		}
 	}
-	if len(failed) > 0 {
-		return nil, failed[0].s.err
+	if len(errs) > 0 {
+		return nil, errs[0]
 	}
 	values := make([]R, len(tasks))
 	for i, f := range tasks {
@@ -148,49 +185,32 @@ func (g *Group[R]) Wait() ([]R, error) {
 	return values, nil
 }
 
-// addLocked adds f to the group's tasks, unless Wait has returned.
-func (g *Group[R]) addLocked(f *Future[R], method string) {
-	if g.waited {
-		panic("pool: Group." + method + " called after Wait")
-	}
-	g.tasks = append(g.tasks, f)
-}
-
 // newTask makes the task of fn, not yet the group's.
 func (g *Group[R]) newTask(fn func(ctx context.Context) (R, error), method string) *Future[R] {
 	if fn == nil {
 		panic("pool: Group." + method + " called with nil func")
 	}
-	var f *Future[R]
-	f = newFuture(g.p, g.ctx, func(ctx context.Context) (v R, err error) {
-		returned := false
-		defer func() {
-			if !returned {
-				g.fail(f, nil) // a panic or Goexit: the Future will say which
-			}
-		}()
-		v, err = fn(ctx)
-		returned = true
-		if err != nil {
-			g.fail(f, err)
-		}
-		return v, err
-	})
+	f := newFuture(g.p, g.ctx, fn)
+	f.s.caller.group = g
 	return f
 }
 
-// fail records that f's function failed, with err if it returned one, and
-// cancels the group's tasks.
-func (g *Group[R]) fail(f *Future[R], err error) {
+// failed records that a task of the group failed with err, and cancels the
+// group's tasks. The pool calls it when the task returns, before it settles
+// the task's Future.
+func (g *Group[R]) failed(_ *taskState, err error) {
 	g.mu.Lock()
-	g.failed = append(g.failed, f)
+	g.errs = append(g.errs, err)
 	g.mu.Unlock()
-	if err == nil {
-		err = errTaskFailed
-	}
 	g.cancel(err)
 }
 
-// errTaskFailed is the cause of a group's ctx canceled by a task that
-// panicked or called runtime.Goexit, before the pool has its error.
-var errTaskFailed = errors.New("pool: a task of the group panicked or called runtime.Goexit")
+// dropQueued skips the group's queued tasks, whose ctx has ended.
+func (g *Group[R]) dropQueued() {
+	g.mu.Lock()
+	tasks := g.tasks
+	g.mu.Unlock()
+	for _, f := range tasks {
+		g.p.drop(&f.s)
+	}
+}

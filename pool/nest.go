@@ -59,12 +59,14 @@ func (p *Pool) acceptsChildLocked(cctx context.Context) bool {
 	return p.phase == draining && p.slotOf(cctx) != nil
 }
 
-// runCtx returns the ctx that a task of SubmitContext (cctx) runs with on
-// w's slot, and what to call when it returns. It carries cctx's values and
-// labels, ends when cctx or the pool's ctx does, and carries w's slot.
-func (p *Pool) runCtx(cctx context.Context, w *worker) (context.Context, func()) {
+// runCtx returns the ctx that a task with a caller's ctx c runs with on w's
+// slot, and what to call when it returns. It carries c's values and labels,
+// ends when c's ctx or the pool's ctx does, and carries w's slot.
+func (p *Pool) runCtx(c *caller, w *worker) (context.Context, func()) {
+	cctx := c.ctx
 	ctx, release := cctx, func() {}
-	if from := p.slotOf(cctx); from == nil || cctx.Done() == nil {
+	from := p.slotOf(cctx)
+	if c.group == nil && (from == nil || cctx.Done() == nil) {
 		// Not a task's ctx, which ends with the pool's already: make one
 		// that does. (A ctx that carries a slot but never ends was stripped
 		// of its cancellation with context.WithoutCancel.)
@@ -77,6 +79,13 @@ func (p *Pool) runCtx(cctx context.Context, w *worker) (context.Context, func())
 		}
 	} else if from == w {
 		return ctx, release // already w's
+	}
+	if c.group != nil {
+		// The same ctx for every task of the group: marked once per worker.
+		if w.lastFrom != cctx {
+			w.lastFrom, w.lastCtx = cctx, nest.NewContext(cctx, w.slot)
+		}
+		return w.lastCtx, release
 	}
 	return nest.NewContext(ctx, w.slot), release
 }

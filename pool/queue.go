@@ -81,7 +81,7 @@ func (p *Pool) enqueueLocked(t task) {
 		return
 	}
 	s.queued = true
-	if c := s.caller; c != nil {
+	if c := s.caller; c != nil && c.group == nil {
 		if d := c.ctx.Done(); d != nil && d != p.done {
 			// The AfterFunc locks mu, so it cannot run before stop is set.
 			c.stop = context.AfterFunc(c.ctx, func() { p.drop(s) })

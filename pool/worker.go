@@ -22,6 +22,11 @@ type worker struct {
 	// ctx is what Submit's and Go's tasks run with on this worker's slot:
 	// the pool's ctx, carrying slot.
 	ctx context.Context
+	// lastFrom and lastCtx are the last caller's ctx that a task ran with on
+	// this slot, and that ctx carrying the slot: a group's tasks share one,
+	// and then cost no new ctx each (BenchmarkSharedPoolGroup). Only the
+	// goroutine that holds slot, or has borrowed it, uses them.
+	lastFrom, lastCtx context.Context
 }
 
 // newWorker returns a worker of p's, idle, its goroutine not yet started.
@@ -60,8 +65,8 @@ func (p *Pool) run(t task, w *worker, inline bool, carried context.Context) erro
 	if inline {
 		dying = nil
 	}
-	if cctx := t.state().callerCtx(); cctx != nil {
-		ctx, release := p.runCtx(cctx, w)
+	if c := t.state().callerOf(); c != nil {
+		ctx, release := p.runCtx(c, w)
 		// Deferred, so that a Goexit releases it too.
 		defer release()
 		pprof.SetGoroutineLabels(ctx)
@@ -97,7 +102,11 @@ func (p *Pool) call(t task, dying *worker, ctx, carried context.Context) error {
 // w's next task, or nil if w is nil (t ran inline) or has gone idle.
 func (p *Pool) finish(w *worker, t task, err error) task {
 	// Settled before it is counted: when Wait returns, the Futures of the
-	// tasks that ran are complete.
+	// tasks that ran are complete. A group hears of a failure first, so
+	// that its Wait, woken by the settling, finds it.
+	if c := t.state().callerOf(); err != nil && c != nil && c.group != nil {
+		c.group.failed(t.state(), err)
+	}
 	e := settle(t, err)
 	var next task
 	var admitted *waiter
