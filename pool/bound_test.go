@@ -58,20 +58,23 @@ func busy() {
 // task's own goroutine, whose waits g counts out; another goroutine the
 // task handed its ctx to is not counted in the first place.
 func (g *gauge) children(t *testing.T, ctx context.Context, p *pool.Pool, n int, own bool) int {
+	// SubmitContext runs the child at once on the task's own goroutine when
+	// the queue is full: the task waits in it, as in WaitContext.
+	call := func(f func()) { f() }
+	if own {
+		call = g.wait
+	}
 	futures := make([]*pool.Future[int], n)
 	for i := range futures {
-		futures[i] = pool.SubmitContext(ctx, p, g.task(func(context.Context) int { busy(); return 1 }))
+		call(func() {
+			futures[i] = pool.SubmitContext(ctx, p, g.task(func(context.Context) int { busy(); return 1 }))
+		})
 	}
 	sum := 0
 	for _, f := range futures {
 		var v int
 		var err error
-		wait := func() { v, err = f.WaitContext(ctx) }
-		if own {
-			g.wait(wait)
-		} else {
-			wait()
-		}
+		call(func() { v, err = f.WaitContext(ctx) })
 		if err != nil {
 			t.Errorf("child: %v", err)
 		}

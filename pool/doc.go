@@ -31,7 +31,7 @@
 //
 // The context given to New is the pool's lifetime and every task's ctx. When
 // it ends, running tasks see their ctx canceled; queued tasks never start and
-// their Futures fail at once, even while every worker is busy; submitters
+// their Futures fail promptly, even while every worker is busy; submitters
 // blocked on the full queue return; and later calls return a Future that has
 // already failed, without blocking. Tasks that never ran are counted in
 // [Stats] as Skipped, and the next [Pool.Wait] reports the end, once.
@@ -78,7 +78,9 @@
 // The workers carry the pprof labels of the pool's context, not those of the
 // goroutine that called New. A task added with SubmitContext runs with the
 // labels of its ctx; every other task with those of the pool's context.
-// Labels that a task sets on its goroutine go when it returns.
+// Labels that a task sets on its goroutine go when it returns. A task that
+// runs another inline (see Nested work) carries, afterwards, the labels of
+// the ctx it passed: pass the ctx that pprof.Do gives.
 //
 // # Nested work
 //
@@ -89,15 +91,17 @@
 // with its ctx:
 //
 //   - The bound holds: at no moment do more task functions run than there
-//     are workers, leaving out a task while it blocks in one of fanout's
-//     waits ([Future.WaitContext] with its ctx, [Group.Wait], a mapx call,
-//     the Wait of an errgroupx group made from its ctx). Such a task lends
-//     its worker: it runs the task it waits for itself if that is still
-//     queued, or one goroutine at a time that carries its ctx borrows the
-//     worker to run a queued task of its own.
+//     are workers, leaving out a task while it is in one of fanout's calls
+//     with its ctx ([SubmitContext], [Future.WaitContext], [Group.Wait], a
+//     mapx call, the Wait of an errgroupx group made from its ctx). Such a
+//     task lends its worker: it runs the task it waits for itself if that is
+//     still queued, or one goroutine at a time that carries its ctx borrows
+//     the worker to run a queued task of its own.
 //   - Nothing deadlocks for want of room or of a worker: what a task or its
-//     goroutines add with SubmitContext, GoContext or a Group never blocks,
-//     and waits beyond [QueueSize] when the queue is full.
+//     goroutines add with SubmitContext, GoContext or a Group never blocks.
+//     When the queue is full, SubmitContext from the task's own goroutine
+//     runs the child at once, as the call it waits for; anything else waits
+//     beyond [QueueSize].
 //
 // The rule: a task that waits for work of its pool anywhere else (on a
 // sync.WaitGroup, a channel, [Future.Wait]) keeps its worker busy, and if

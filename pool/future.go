@@ -218,6 +218,15 @@ func (s *taskState) callerCtx() context.Context {
 	return nil
 }
 
+// runsInline reports whether the task, added by a task of the pool that
+// holds its worker, runs at once on that worker when the queue is full: a
+// task of SubmitContext does, since its caller is about to wait for it. A
+// child of GoContext, which its caller does not wait for, and a task of a
+// Group, whose Wait runs the queued ones, wait beyond the queue instead.
+func (s *taskState) runsInline() bool {
+	return !s.toWait && s.caller != nil && s.caller.group == nil
+}
+
 // callerOf returns the task's caller record, or nil. s may be nil.
 func (s *taskState) callerOf() *caller {
 	if s == nil {

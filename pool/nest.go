@@ -30,8 +30,8 @@ import (
 //
 // The rest of the pool knows nested work only through: slotOf, which finds
 // the worker whose slot a ctx carries; acceptsChildLocked, for submit's
-// decision while Close drains; runCtx, the ctx a task runs with on a slot;
-// and waitNested.
+// decision while Close drains; runCtx (ctx.go), the ctx a task runs with on
+// a slot; and waitNested.
 
 // slotOf returns the worker of p's whose slot ctx carries, or nil: ctx is
 // not a task's of p's, nor handed down from one. A nil ctx (Submit's and
@@ -57,37 +57,6 @@ func (p *Pool) slotOf(ctx context.Context) *worker {
 // are gone.
 func (p *Pool) acceptsChildLocked(cctx context.Context) bool {
 	return p.phase == draining && p.slotOf(cctx) != nil
-}
-
-// runCtx returns the ctx that a task with a caller's ctx c runs with on w's
-// slot, and what to call when it returns. It carries c's values and labels,
-// ends when c's ctx or the pool's ctx does, and carries w's slot.
-func (p *Pool) runCtx(c *caller, w *worker) (context.Context, func()) {
-	cctx := c.ctx
-	ctx, release := cctx, func() {}
-	from := p.slotOf(cctx)
-	if c.group == nil && (from == nil || cctx.Done() == nil) {
-		// Not a task's ctx, which ends with the pool's already: make one
-		// that does. (A ctx that carries a slot but never ends was stripped
-		// of its cancellation with context.WithoutCancel.)
-		c, cancel := context.WithCancelCause(cctx)
-		stop := context.AfterFunc(p.ctx, func() { cancel(context.Cause(p.ctx)) })
-		ctx = c
-		release = func() {
-			stop()
-			cancel(nil)
-		}
-	} else if from == w {
-		return ctx, release // already w's
-	}
-	if c.group != nil {
-		// The same ctx for every task of the group: marked once per worker.
-		if w.lastFrom != cctx {
-			w.lastFrom, w.lastCtx = cctx, nest.NewContext(cctx, w.slot)
-		}
-		return w.lastCtx, release
-	}
-	return nest.NewContext(ctx, w.slot), release
 }
 
 // waitNested waits until the task t of p's completes, for a caller whose

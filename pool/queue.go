@@ -345,15 +345,15 @@ func (p *Pool) admitLocked(chain *waiter) *waiter {
 
 // acceptLocked counts t, the task of a waiter just taken off the list, as
 // submitted, and reports whether it may be queued or run: not if its
-// SubmitContext ctx has ended, and then it is skipped.
+// caller's ctx has ended, and then it fails, uncounted.
 func (p *Pool) acceptLocked(t task) bool {
-	p.stats.Submitted++
-	if s := t.state(); s != nil {
-		if err := s.callerErr(); err != nil {
-			p.dropLocked(s, err)
-			return false
-		}
+	if err := t.state().callerErr(); err != nil {
+		// Given up before it was accepted, though its submitter has not
+		// woken to say so: not counted, as SubmitContext promises.
+		p.giveUpLocked(t, err)
+		return false
 	}
+	p.stats.Submitted++
 	return true
 }
 

@@ -42,18 +42,23 @@ func TrySubmit[R any](p *Pool, fn func(ctx context.Context) (R, error)) (*Future
 // request handler: the task gives up when ctx ends. If ctx ends before the
 // task is queued, SubmitContext returns a Future that has already failed
 // (the task is not counted as submitted). If ctx ends while the task waits
-// in the queue, the task never runs: it is skipped and its Future fails at
-// once. Either way the error says that SubmitContext's context ended, and
-// wraps ctx's error. If ctx ends while the task runs, fn's ctx is canceled.
-// fn's ctx carries ctx's values and pprof labels, and is canceled when
-// either ctx or the pool's context ends.
+// in the queue, the task never runs: it is skipped and its Future fails
+// promptly, without waiting for a worker. Either way the error says that the
+// caller's context ended, and wraps ctx's error; but if the pool's context
+// has ended too by the time the pool acts on the task, the pool's end wins,
+// and the task is counted as skipped for it. If ctx ends while the task
+// runs, fn's ctx is canceled. fn's ctx carries ctx's values and pprof
+// labels, ends when either ctx or the pool's context ends, with the error of
+// the first, and has the earlier of their deadlines.
 //
 // A task that submits to its own pool passes its own ctx, or one derived from
-// it: then SubmitContext never blocks, and when the queue is full the task
-// waits beyond its size (see "Nested work" in the package documentation).
-// The child's ctx derives from the task's: for a task that was itself added
-// with SubmitContext, that ends when the task returns, and a child it did
-// not wait for may be skipped or see its ctx canceled.
+// it: then SubmitContext never blocks (see "Nested work" in the package
+// documentation). When the queue is full, the task's own goroutine runs fn
+// at once, as the call it waits for; another goroutine the task handed its
+// ctx to queues it beyond the queue's size. The child's ctx derives from the
+// task's: for a task that was itself added with SubmitContext, that ends
+// when the task returns, and a child it did not wait for may be skipped or
+// see its ctx canceled.
 //
 // Besides the Future, SubmitContext allocates a small record of ctx and,
 // unless ctx is a task's own, the context that fn runs with; while the task
@@ -167,13 +172,19 @@ func (p *Pool) submit(t task, block bool) bool {
 		// and uncounted.
 		cerr = s.callerErr()
 	}
+	// The worker whose slot cctx carries, if cctx is a task's of p's, and
+	// whether the caller holds that slot, once asked: 1 yes, 0 no.
+	on, held := p.slotOf(cctx), -1
 	// What submit does once mu is unlocked.
 	var (
-		idle *worker // hand t to idle
-		w    *waiter // wait for t to be admitted
+		idle   *worker // hand t to idle
+		w      *waiter // wait for t to be admitted
+		inline bool    // run t here
+		ask    bool    // find out whether the caller holds on's slot, and decide again
 	)
 	accepted := true
 
+again:
 	p.mu.Lock()
 	p.observeEndLocked()
 	// The order of the cases is the order of precedence: Close beats the end
@@ -196,7 +207,15 @@ func (p *Pool) submit(t task, block bool) bool {
 		p.enqueueLocked(t)
 	case !block:
 		accepted = false
-	case p.slotOf(cctx) != nil:
+	case on != nil && held < 0 && s.runsInline():
+		ask = true // asking takes microseconds: not under mu
+	case on != nil && held == 1 && s.runsInline():
+		// The task itself adds a child that it will wait for: it runs the
+		// child at once, on its own worker, as the call it is.
+		p.stats.Submitted++
+		p.stats.Running++
+		inline = true
+	case on != nil:
 		// A task of this pool, or a goroutine it handed its ctx to: waiting
 		// for room could deadlock when every worker does it, so t waits
 		// beyond the queue's size instead (nest.go).
@@ -206,12 +225,21 @@ func (p *Pool) submit(t task, block bool) bool {
 		w = p.waitLocked(t)
 	}
 	p.mu.Unlock()
+	if ask {
+		ask, held = false, 0
+		if on.slot.Holds() {
+			held = 1
+		}
+		goto again
+	}
 
 	switch {
 	case idle != nil:
 		// wake has room for this one task: the worker left it empty when it
 		// went idle, and only the one who took it off idle sends.
 		idle.wake <- t
+	case inline:
+		p.finish(nil, t, p.run(t, on, true, cctx))
 	case w != nil:
 		p.await(w, cctx)
 	}
