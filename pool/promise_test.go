@@ -551,3 +551,23 @@ func TestChildWithoutCancelSeesPoolEnd(t *testing.T) {
 		})
 	}
 }
+
+// Promise (Stats): the counters are current when a task's Future has
+// completed, as pond's users check them right after a task's Wait: whoever
+// sees the Future complete sees Stats count the task.
+func TestStatsCountACompletedFuture(t *testing.T) {
+	p := pool.New(context.Background(), 2)
+	defer p.Close()
+	for i := range 2000 {
+		f := pool.Submit(p, func(context.Context) (int, error) {
+			if i%3 == 0 {
+				return 0, errors.New("odd")
+			}
+			return i, nil
+		})
+		f.Wait()
+		if s := p.Stats(); s.Completed != int64(i+1) || s.Running != 0 {
+			t.Fatalf("after the Wait of task %d: %+v", i, s)
+		}
+	}
+}

@@ -101,13 +101,11 @@ func (p *Pool) call(t task, dying *worker, ctx, carried context.Context) error {
 // finish settles t, which ran with the result err, counts it, and returns
 // w's next task, or nil if w is nil (t ran inline) or has gone idle.
 func (p *Pool) finish(w *worker, t task, err error) task {
-	// Settled before it is counted: when Wait returns, the Futures of the
-	// tasks that ran are complete. A group hears of a failure first, so
-	// that its Wait, woken by the settling, finds it.
+	// A group hears of a failure first, so that its Wait, woken by the
+	// settling, finds it.
 	if c := t.state().callerOf(); err != nil && c != nil && c.group != nil {
 		c.group.failed(t.state(), err)
 	}
-	e := settle(t, err)
 	var next task
 	var admitted *waiter
 	p.mu.Lock()
@@ -116,7 +114,10 @@ func (p *Pool) finish(w *worker, t task, err error) task {
 	if err != nil {
 		p.stats.Failed++
 	}
-	if e != nil {
+	// Settled under mu, once counted: whoever sees the Future complete
+	// sees Stats count it, and when Wait returns, the Futures of the tasks
+	// that ran are complete.
+	if e := settle(t, err); e != nil {
 		p.errs = append(p.errs, e)
 	}
 	if w != nil {
