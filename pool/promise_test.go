@@ -558,6 +558,24 @@ func TestChildWithoutCancelSeesPoolEnd(t *testing.T) {
 func TestStatsCountACompletedFuture(t *testing.T) {
 	p := pool.New(context.Background(), 2)
 	defer p.Close()
+	// Readers that take the pool's lock all the time, so that a worker that
+	// completed a Future would wait for it before counting the task.
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for range 2 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					p.Stats()
+				}
+			}
+		})
+	}
+	defer readers.Wait()
+	defer close(stop)
 	for i := range 2000 {
 		f := pool.Submit(p, func(context.Context) (int, error) {
 			if i%3 == 0 {
