@@ -36,6 +36,11 @@ type Group struct {
 // error, panics or calls [runtime.Goexit], or when Wait returns, whichever
 // happens first; [context.Cause] gives that error (a [*PanicError] for a
 // panic).
+//
+// Made with the ctx of a task of a fanout pool, the Group lends the task's
+// worker while the task's goroutine blocks in Wait, or in Go at the limit,
+// so that the group's functions may run tasks of that pool on it (see
+// "Nested work" in package pool).
 func WithContext(ctx context.Context) (*Group, context.Context) {
 	g := new(Group)
 	return g, g.init(ctx)
