@@ -13,13 +13,13 @@ import (
 // for the peers' own pool workloads, mapx.MapSeq for the ordered streams,
 // mapx.SettleSeq for the unordered one and mapx.Settle for every outcome.
 //
-// The shapes that wait for APIs still being built are nil, so that their
-// rows say n/a: Tree for mapx.Expand, SharedPool for a group on a shared
-// pool, and Nested.
+// Tree is mapx.Expand, SharedPool a pool.Group per batch on one pool, and
+// Nested a pool whose tasks each run a pool.Group of their calls on the
+// same pool, which keeps the one bound for both levels.
 var fanout = &Contender{
 	Name:   "fanout",
 	Module: "github.com/fanout-go/fanout",
-	Note:   "mapx.Map; pool.New + pool.Submit per task, or Pool.Go; mapx.MapSeq; mapx.SettleSeq; mapx.Settle",
+	Note:   "mapx.Map; pool.New + pool.Submit per task, or Pool.Go; mapx.MapSeq; mapx.SettleSeq; mapx.Settle; mapx.Expand; pool.Group",
 	Map: func(in []int, limit int, fn func(int) int) []int {
 		out, _ := mapx.Map(context.Background(), in, limit,
 			func(_ context.Context, v int) (int, error) { return fn(v), nil })
@@ -74,4 +74,56 @@ var fanout = &Contender{
 		}
 	},
 	Settle: mapx.Settle[int, int],
+	Tree: func(ctx context.Context, start []int, limit int,
+		visit func(context.Context, int, func(int)) error) error {
+		return mapx.Expand(ctx, start, limit, func(ctx context.Context, v int, more mapx.Adder[int]) error {
+			return visit(ctx, v, more.Add)
+		})
+	},
+	SharedPool: func(workers int) (func(int, func(int)), func()) {
+		p := pool.New(context.Background(), workers)
+		group := func(n int, task func(int)) {
+			g := pool.NewGroup[struct{}](context.Background(), p)
+			for i := range n {
+				g.Go(func(context.Context) (struct{}, error) {
+					task(i)
+					return struct{}{}, nil
+				})
+			}
+			if _, err := g.Wait(); err != nil {
+				panic(err) // no task fails
+			}
+		}
+		return group, func() {
+			if err := p.Close(); err != nil {
+				panic(err)
+			}
+		}
+	},
+	Nested: func(outer, inner, limit int, call func(o, i int)) {
+		p := pool.New(context.Background(), limit)
+		g := pool.NewGroup[struct{}](context.Background(), p)
+		for o := range outer {
+			g.Go(func(ctx context.Context) (struct{}, error) {
+				// Made with the task's ctx, the group's calls are the task's
+				// children: they run on the same workers, and its Wait lends
+				// the task's worker, so one limit holds for both levels.
+				calls := pool.NewGroup[struct{}](ctx, p)
+				for i := range inner {
+					calls.Go(func(context.Context) (struct{}, error) {
+						call(o, i)
+						return struct{}{}, nil
+					})
+				}
+				_, err := calls.Wait()
+				return struct{}{}, err
+			})
+		}
+		if _, err := g.Wait(); err != nil {
+			panic(err)
+		}
+		if err := p.Close(); err != nil {
+			panic(err)
+		}
+	},
 }

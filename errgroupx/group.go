@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/fanout-go/fanout/internal/nest"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -19,6 +20,10 @@ import (
 type Group struct {
 	eg     errgroup.Group // runs the goroutines and enforces the limit
 	cancel context.CancelCauseFunc
+	// slot is the pool worker's slot that WithContext's ctx carries, when
+	// the group is made by a task of a pool: a goroutine that holds it lends
+	// it while it blocks in Go or Wait (see internal/nest).
+	slot *nest.Slot
 
 	errOnce sync.Once
 	err     error // the first error in time; read after eg.Wait
@@ -31,9 +36,21 @@ type Group struct {
 // error, panics or calls [runtime.Goexit], or when Wait returns, whichever
 // happens first; [context.Cause] gives that error (a [*PanicError] for a
 // panic).
+//
+// Made with the ctx of a task of a fanout pool, the Group lends the task's
+// worker while the task's goroutine blocks in Wait, or in Go at the limit,
+// so that the group's functions may run tasks of that pool on it (see
+// "Nested work" in package pool).
 func WithContext(ctx context.Context) (*Group, context.Context) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	return &Group{cancel: cancel}, ctx
+	g := new(Group)
+	return g, g.init(ctx)
+}
+
+// init makes g cancel a ctx derived from ctx, and returns that ctx.
+func (g *Group) init(ctx context.Context) context.Context {
+	g.slot = nest.FromContext(ctx)
+	ctx, g.cancel = context.WithCancelCause(ctx)
+	return ctx
 }
 
 // SetLimit limits the number of goroutines of the group that run at once to n.
@@ -57,7 +74,18 @@ func (g *Group) Go(f func() error) {
 	if f == nil {
 		panic("errgroupx: Group.Go called with nil func")
 	}
-	g.eg.Go(g.wrap(f))
+	w := g.wrap(f)
+	if g.slot == nil {
+		g.eg.Go(w)
+		return
+	}
+	if !g.eg.TryGo(w) {
+		// At the limit, Go blocks until a function returns; a task of a
+		// pool lends its worker meanwhile, which those functions may need.
+		takeBack := g.slot.Lend()
+		defer takeBack()
+		g.eg.Go(w)
+	}
 }
 
 // TryGo calls f in a new goroutine only if the group runs fewer goroutines
@@ -76,7 +104,13 @@ func (g *Group) TryGo(f func() error) bool {
 func (g *Group) Wait() error {
 	// The wrapped functions never return an error to eg: the group keeps its
 	// own, so that a Goexit, which eg cannot see, is recorded the same way.
+	// A task of a pool lends its worker while it waits.
+	takeBack := func() {}
+	if g.slot != nil {
+		takeBack = g.slot.Lend()
+	}
 	_ = g.eg.Wait()
+	takeBack()
 	if g.cancel != nil {
 		g.cancel(g.err)
 	}

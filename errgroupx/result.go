@@ -23,8 +23,8 @@ type ResultGroup[T any] struct {
 // ResultGroupWithContext returns a new ResultGroup and a Context derived from
 // ctx, canceled as [WithContext] describes.
 func ResultGroupWithContext[T any](ctx context.Context) (*ResultGroup[T], context.Context) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	return &ResultGroup[T]{g: Group{cancel: cancel}}, ctx
+	g := new(ResultGroup[T])
+	return g, g.g.init(ctx)
 }
 
 // SetLimit limits the number of the group's goroutines that run at once, as

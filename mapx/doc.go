@@ -60,6 +60,11 @@
 // breaking out of a range over a sequence cancels the calls in flight and
 // waits for them before the loop statement ends.
 //
+// Called by a task of a fanout pool with the task's ctx, Map, ForEach,
+// Settle and Expand lend the task's worker while they wait, so that fn may
+// add tasks to that pool and wait for them (see "Nested work" in package
+// pool).
+//
 // A nil ctx or fn is a programming error: every function panics at the
 // call, naming itself.
 package mapx

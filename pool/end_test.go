@@ -41,7 +41,7 @@ func TestEndSettlesQueue(t *testing.T) {
 		p.Go(func(context.Context) error { t.Error("a skipped Go task ran"); return nil })
 		drop()
 		_, err := dropped.Wait()
-		errSkipped(t, "dropped task", err, "SubmitContext's", context.Canceled)
+		errSkipped(t, "dropped task", err, "the caller's", context.Canceled)
 
 		<-ctx.Done() // the deadline, on synctest's clock
 		synctest.Wait()

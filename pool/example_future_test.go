@@ -53,7 +53,7 @@ func ExampleSubmitContext() {
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, context.Canceled))
 	// Output:
-	// pool: SubmitContext's context ended: context canceled
+	// pool: the caller's context ended: context canceled
 	// true
 }
 

@@ -146,7 +146,7 @@ func ExamplePool_Stats() {
 	p.Wait()
 	fmt.Printf("%+v\n", p.Stats())
 	p.Close()
-	// Output: {Submitted:5 Queued:0 Running:0 Completed:5 Failed:3 Skipped:0}
+	// Output: {Submitted:5 Queued:0 Running:0 Completed:5 Failed:3 Skipped:0 Blocked:0}
 }
 
 func ExampleStats() {

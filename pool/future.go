@@ -57,13 +57,16 @@ func (f *Future[R]) Done() <-chan struct{} {
 // runs, or stays queued, and the Future still completes. To keep a task from
 // running when the caller leaves, add it with [SubmitContext].
 //
-// A task that waits for a task of its own pool passes its own ctx: then, if
-// the awaited task is still queued, WaitContext runs it at once on the calling
-// goroutine rather than wait for a worker that may never come, because every
-// worker is waiting likewise. It does so only while ctx has not ended, and
-// then returns when the task does: a deadline or cancel of ctx that comes
-// while the task runs there is up to the task, which runs with its own ctx.
-// To bound such a task, add it with [SubmitContext] and a ctx that ends.
+// A task that waits for a task of its own pool passes its own ctx, or one
+// derived from it (see "Nested work" in the package documentation). Then, if
+// the awaited task is still queued, WaitContext runs it on the calling
+// goroutine: at once if that goroutine runs the task that waits, or else as
+// soon as that task's worker is free to borrow. It does so only while ctx
+// has not ended, and then returns when the awaited task does: a deadline or
+// cancel of ctx that comes while it runs there is up to that task, which
+// runs with its own ctx. While the task's own goroutine waits, it lends its
+// worker to other work of the task, and takes it back before WaitContext
+// returns, once that work has returned.
 //
 // WaitContext allocates the Future's Done channel if it must block. It panics
 // if ctx is nil.
@@ -71,8 +74,15 @@ func (f *Future[R]) WaitContext(ctx context.Context) (R, error) {
 	if ctx == nil {
 		panic("pool: Future.WaitContext called with nil Context")
 	}
-	if f.s.completed() || f.s.pool.runQueued(ctx, f) {
+	if f.s.completed() {
 		return f.Wait()
+	}
+	if on := f.s.pool.slotOf(ctx); on != nil {
+		if f.s.pool.waitNested(ctx, f, on, true) {
+			return f.Wait()
+		}
+		var zero R
+		return zero, ctx.Err()
 	}
 	select {
 	case <-f.Done():
@@ -123,12 +133,15 @@ type goTask func(ctx context.Context) error
 func (g goTask) call(ctx context.Context) error { return g(ctx) }
 func (goTask) state() *taskState                { return nil }
 
-// settle completes t with err and returns what Wait must report for it: a
-// goTask's error; nil for a Future, which keeps its error.
+// settle completes t with err and returns what Wait must report for it: the
+// error of a task of Go or GoContext; nil for a Future, which keeps its
+// error.
 func settle(t task, err error) error {
 	if s := t.state(); s != nil {
 		s.settle(err)
-		return nil
+		if !s.toWait {
+			return nil
+		}
 	}
 	return err
 }
@@ -169,6 +182,9 @@ type taskState struct {
 	// inline) and is passed over by the worker that pops it. Guarded by the
 	// pool's mu.
 	queued bool
+	// toWait is set for a task of GoContext, whose error goes to the pool's
+	// Wait, as a Go task's does. Set before the task is submitted.
+	toWait bool
 }
 
 // caller is what a task of SubmitContext carries besides a taskState. It is
@@ -180,15 +196,43 @@ type caller struct {
 	// stop, when not nil, stops the AfterFunc that drops the task from the
 	// queue when ctx ends. Guarded by the pool's mu.
 	stop func() bool
+	// group, for a task of a Group, is told when the task fails; the group
+	// drops its queued tasks itself when ctx ends, and ctx ends with the
+	// pool's already. Set before the task is submitted and never changed.
+	group taskGroup
+}
+
+// taskGroup is what the pool knows of a Group: see caller.group.
+type taskGroup interface {
+	// failed is told that the task s ran and failed with err: it returned
+	// an error, panicked or called runtime.Goexit.
+	failed(s *taskState, err error)
 }
 
 // callerCtx returns the ctx given to SubmitContext for the task, or nil. s
 // may be nil: a Go task's.
 func (s *taskState) callerCtx() context.Context {
-	if s == nil || s.caller == nil {
+	if c := s.callerOf(); c != nil {
+		return c.ctx
+	}
+	return nil
+}
+
+// runsInline reports whether the task, added by a task of the pool that
+// holds its worker, runs at once on that worker when the queue is full: a
+// task of SubmitContext does, since its caller is about to wait for it. A
+// child of GoContext, which its caller does not wait for, and a task of a
+// Group, whose Wait runs the queued ones, wait beyond the queue instead.
+func (s *taskState) runsInline() bool {
+	return !s.toWait && s.caller != nil && s.caller.group == nil
+}
+
+// callerOf returns the task's caller record, or nil. s may be nil.
+func (s *taskState) callerOf() *caller {
+	if s == nil {
 		return nil
 	}
-	return s.caller.ctx
+	return s.caller
 }
 
 // settle completes the task with err. It is called exactly once per task.
@@ -211,7 +255,7 @@ func (s *taskState) callerErr() error {
 	if ctx == nil || ctx.Err() == nil {
 		return nil
 	}
-	return skipError("SubmitContext's", ctx)
+	return skipError("the caller's", ctx)
 }
 
 // completed reports whether the task has completed, without blocking.

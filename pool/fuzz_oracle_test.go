@@ -143,7 +143,10 @@ func (s *fuzzRun) check(t *testing.T) {
 	}
 }
 
-func isGo(call int) bool { return call == cGo || call == cGo2 }
+// isGo reports whether call's task gives its error to Wait.
+func isGo(call int) bool {
+	return call == cGo || call == cGo2 || call == cTryGo || call == cGoContext
+}
 
 // outcome says what became of task id: what its Future holds, or for a Go
 // task, what Wait returned for it.

@@ -20,8 +20,11 @@ import (
 // ended before it, or Wait) of a task of some kind (the next 3 bits: returns
 // its id twice, returns an error, panics, calls runtime.Goexit, waits for a
 // release or its ctx's end twice, or submits a child with its ctx and waits
-// for it). The pool's ctx is canceled before call cancelAt and Close begins,
-// on a goroutine of its own, before call closeAt, if prog is that long.
+// for it). Bit 6 turns TrySubmit into TrySubmitContext and the Go calls
+// into TryGo and GoContext; bit 7 has a nested task run its child in a
+// Group made with its ctx. The pool's ctx is canceled before call cancelAt
+// and Close begins, on a goroutine of its own, before call closeAt, if prog
+// is that long.
 func FuzzPool(f *testing.F) {
 	f.Add(uint8(0), uint8(0), []byte{}, uint16(0), uint16(0))
 	f.Add(uint8(3), uint8(4), []byte{0, 8, 2, 16, 24, 32, 40, 56, 7, 1, 3, 4, 5, 6}, uint16(99), uint16(99))
@@ -86,7 +89,28 @@ const (
 	cContextEnds  // SubmitContext with a ctx canceled after the call
 	cContextEnded // SubmitContext with a ctx canceled before the call
 	cWait         // Pool.Wait; no task
+
+	// With bit 6 of the byte set:
+	cTrySubmitContext // for cTrySubmit, with a caller's ctx that lives
+	cTryGo            // for cGo
+	cGoContext        // for cGo2, with a caller's ctx that lives
 )
+
+// callOf returns the call that b says.
+func callOf(b byte) int {
+	call := int(b & 7)
+	if b&(1<<6) != 0 {
+		switch call {
+		case cTrySubmit:
+			return cTrySubmitContext
+		case cGo:
+			return cTryGo
+		case cGo2:
+			return cGoContext
+		}
+	}
+	return call
+}
 
 // fuzzErr is the error of a fuzz task: its id and, for a held or nested
 // task, what ended its wait.
@@ -101,6 +125,7 @@ func (e fuzzErr) Unwrap() error { return e.cause }
 // fuzzTask is what the submitter knows of the task of the call at its index.
 type fuzzTask struct {
 	call, kind int
+	inGroup    bool // a nested task runs its child in a Group
 	ran        atomic.Int32
 	childRan   atomic.Int32      // whether a nested task's child ran
 	future     *pool.Future[int] // nil for Go and Wait, and for TrySubmit's false
@@ -148,7 +173,7 @@ func (s *fuzzRun) releaseAll() {
 // do makes the call that b says, as call id.
 func (s *fuzzRun) do(id int, b byte) {
 	tk := &s.tasks[id]
-	tk.call, tk.kind = int(b&7), kinds[b>>3&7]
+	tk.call, tk.kind, tk.inGroup = callOf(b), kinds[b>>3&7], b&(1<<7) != 0
 	tk.afterCancel, tk.afterClose = s.canceled, s.closing
 	if tk.call == cWait {
 		s.releaseAll()
@@ -156,7 +181,7 @@ func (s *fuzzRun) do(id int, b byte) {
 		s.waits++
 		return
 	}
-	if tk.call != cTrySubmit && s.held >= s.workers {
+	if !tries(tk.call) && s.held >= s.workers {
 		// Every worker may be held: a call that blocks on a full queue
 		// would wait for ever. Let them go first.
 		s.releaseAll()
@@ -173,6 +198,13 @@ func (s *fuzzRun) do(id int, b byte) {
 		tk.refused = tk.future == nil
 	case cGo, cGo2:
 		s.p.Go(func(ctx context.Context) error { _, err := fn(ctx); return err })
+	case cTryGo:
+		tk.refused = !s.p.TryGo(func(ctx context.Context) error { _, err := fn(ctx); return err })
+	case cGoContext:
+		s.p.GoContext(context.Background(), func(ctx context.Context) error { _, err := fn(ctx); return err })
+	case cTrySubmitContext:
+		tk.future, _ = pool.TrySubmitContext(context.Background(), s.p, fn)
+		tk.refused = tk.future == nil
 	default:
 		ctx, cancel := context.WithCancel(context.Background())
 		if tk.call == cContextEnded {
@@ -184,6 +216,11 @@ func (s *fuzzRun) do(id int, b byte) {
 		}
 		s.cancels = append(s.cancels, cancel) // cContext's lives on
 	}
+}
+
+// tries reports whether call never blocks.
+func tries(call int) bool {
+	return call == cTrySubmit || call == cTrySubmitContext || call == cTryGo
 }
 
 // task returns the function of task id, of the kind the program gave it.
@@ -206,11 +243,23 @@ func (s *fuzzRun) task(id int) func(context.Context) (int, error) {
 				return 0, fuzzErr{id, ctx.Err()}
 			}
 		case kNested:
-			child := pool.SubmitContext(ctx, s.p, func(context.Context) (int, error) {
+			child := func(context.Context) (int, error) {
 				tk.childRan.Add(1)
 				return -1, nil
-			})
-			switch v, err := child.WaitContext(ctx); {
+			}
+			var v int
+			var err error
+			if tk.inGroup {
+				g := pool.NewGroup[int](ctx, s.p)
+				g.Go(child)
+				var vs []int
+				if vs, err = g.Wait(); err == nil {
+					v = vs[0]
+				}
+			} else {
+				v, err = pool.SubmitContext(ctx, s.p, child).WaitContext(ctx)
+			}
+			switch {
 			case err != nil:
 				return 0, fuzzErr{id, err}
 			case v != -1:

@@ -102,11 +102,11 @@ func checkInvariant(t *testing.T, s pool.Stats) {
 // or the one given to SubmitContext.
 const (
 	poolCanceled   = "pool: the pool's context ended: context canceled"
-	callerCanceled = "pool: SubmitContext's context ended: context canceled"
+	callerCanceled = "pool: the caller's context ended: context canceled"
 )
 
 // errSkipped fails t unless err is the error of a task skipped because the
-// context named by whose ("the pool's" or "SubmitContext's") ended with
+// context named by whose ("the pool's" or "the caller's") ended with
 // target: it says so, and errors.Is finds target.
 func errSkipped(t *testing.T, what string, err error, whose string, target error) {
 	t.Helper()

@@ -168,7 +168,12 @@ func (p *Pool) Close() error {
 		for p.busyLocked() {
 			p.drained.Wait()
 		}
+		// A Go refused by this Close is for the next Wait to report, as
+		// ErrClosed says: Close's own ErrClosed means a second Close.
+		closedGo := p.closedGo
+		p.closedGo = false
 		err = p.takeErrLocked()
+		p.closedGo = closedGo
 		p.phase = shut
 		// With nothing queued or running every worker is idle, parked on its
 		// wake channel, which is empty: a nil there tells it to return.

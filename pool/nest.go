@@ -1,37 +1,53 @@
 package pool
 
-import "context"
+import (
+	"context"
 
-// This file holds nested work: a task that submits to its own pool and waits
-// for the result. When every worker does it, a pool deadlocks: the submits
-// block on the full queue, or the awaited tasks wait in the queue for a
-// worker that never comes. A task that passes its own ctx tells the pool who
-// calls, and the pool runs the child on the caller's goroutine instead.
+	"github.com/fanout-go/fanout/internal/nest"
+)
+
+// This file holds nested work: a task that adds tasks to its own pool, waits
+// for them, or hands its ctx to goroutines that do.
 //
-// The rest of the pool knows nested work only through: mark, which makes a
-// task's ctx known; owns, which knows it again; acceptsChildLocked and
-// runsInline, for submit's decisions while Close drains and on a full
-// queue; runInline, which runs a task on the calling goroutine, counted as
-// running already; and runQueued, which WaitContext calls to take an
-// awaited task out of the queue (claimLocked) and run it inline.
+// Each worker owns a slot (internal/nest): the right to run a task. The
+// goroutine that runs a task holds its worker's slot, and every task's ctx
+// carries the slot it runs under. So the pool knows a task's own calls, and
+// those of every goroutine the task hands its ctx to, from any other
+// caller's:
+//
+//   - They never block on the full queue: what they add waits beyond
+//     QueueSize (submit), since waiting for room could deadlock when every
+//     worker does it.
+//   - A task that blocks in a wait of fanout's (WaitContext here, Group.Wait,
+//     a mapx call, an errgroupx group's Wait) lends its slot for as long as
+//     it waits, and one goroutine at a time that carries the slot may borrow
+//     it to run a queued task inline (waitNested). The holder itself runs the
+//     task it waits for inline if that is still queued.
+//
+// So a worker runs one task function at a time that is not blocked in such a
+// wait, however many goroutines its task has: the bound holds, and no worker
+// waits for a task that no worker will run.
+//
+// The rest of the pool knows nested work only through: slotOf, which finds
+// the worker whose slot a ctx carries; acceptsChildLocked, for submit's
+// decision while Close drains; runCtx (ctx.go), the ctx a task runs with on
+// a slot; and waitNested.
 
-// poolKey is the context key under which a task's ctx holds its pool.
-type poolKey struct{}
-
-// mark returns ctx marked as the ctx of a task of p's: it, and every ctx
-// derived from it, is one that owns knows.
-func (p *Pool) mark(ctx context.Context) context.Context {
-	return context.WithValue(ctx, poolKey{}, p)
-}
-
-// owns reports whether ctx is, or derives from, the ctx of a task of p. A
-// nil ctx (Submit's and Go's) is not.
-func (p *Pool) owns(ctx context.Context) bool {
+// slotOf returns the worker of p's whose slot ctx carries, or nil: ctx is
+// not a task's of p's, nor handed down from one. A nil ctx (Submit's and
+// Go's) is not.
+func (p *Pool) slotOf(ctx context.Context) *worker {
 	if ctx == nil {
-		return false
+		return nil
 	}
-	q, _ := ctx.Value(poolKey{}).(*Pool)
-	return q == p
+	s := nest.FromContext(ctx)
+	if s == nil {
+		return nil
+	}
+	if w, ok := s.Owner.(*worker); ok && w.p == p {
+		return w
+	}
+	return nil
 }
 
 // acceptsChildLocked reports whether the pool, not open any more, accepts a
@@ -40,30 +56,74 @@ func (p *Pool) owns(ctx context.Context) bool {
 // that Close drains. Nothing gets in once the drain is over: the workers
 // are gone.
 func (p *Pool) acceptsChildLocked(cctx context.Context) bool {
-	return p.phase == draining && p.owns(cctx)
+	return p.phase == draining && p.slotOf(cctx) != nil
 }
 
-// runsInline reports whether a submitter with cctx that finds the queue
-// full runs its task itself rather than wait: a task of p's does, since
-// waiting could deadlock when every worker does it.
-func (p *Pool) runsInline(cctx context.Context) bool {
-	return p.owns(cctx)
-}
-
-// runInline runs t, counted as running already, on the calling goroutine:
-// that of a task of p's whose ctx is caller. t was submitted to the full
-// queue with caller, or claimed by runQueued.
-func (p *Pool) runInline(t task, caller context.Context) {
-	p.finish(nil, t, p.run(t, nil, caller))
-}
-
-// runQueued runs t at once on the calling goroutine if ctx is the ctx of a
-// task of p's that has not ended and t is still queued, and reports whether
-// it did. A task whose SubmitContext ctx has ended is skipped instead.
-func (p *Pool) runQueued(ctx context.Context, t task) bool {
-	if !p.owns(ctx) || ctx.Err() != nil {
-		return false
+// waitNested waits until the task t of p's completes, for a caller whose
+// ctx carries the slot of p's worker on, and reports whether t completed: it
+// returns false only if giveUp and ctx ends first.
+//
+// A caller that holds the slot runs t at once on its goroutine if t is still
+// queued; otherwise it lends the slot while it waits, and takes it back
+// before it returns. A caller that does not hold it borrows it, when it
+// comes free, to run t if t is still queued.
+func (p *Pool) waitNested(ctx context.Context, t task, on *worker, giveUp bool) bool {
+	s := t.state()
+	var gaveUp <-chan struct{}
+	if giveUp {
+		gaveUp = ctx.Done()
 	}
+	if on.slot.Holds() {
+		if (!giveUp || ctx.Err() == nil) && p.runQueued(t, on, ctx) {
+			return true
+		}
+		takeBack := on.slot.Lend()
+		defer takeBack()
+		select {
+		case <-s.doneChan():
+			return true
+		case <-gaveUp:
+			return s.completed()
+		}
+	}
+	for {
+		if giveUp && ctx.Err() != nil {
+			return s.completed()
+		}
+		if on.slot.TryBorrow() {
+			if p.runBorrowed(t, on, ctx) {
+				return true
+			}
+			// Taken by a worker, or by another borrower: it runs, or ran.
+			select {
+			case <-s.doneChan():
+				return true
+			case <-gaveUp:
+				return s.completed()
+			}
+		}
+		select {
+		case <-s.doneChan():
+			return true
+		case <-gaveUp:
+			return s.completed()
+		case <-on.slot.Freed():
+		}
+	}
+}
+
+// runBorrowed is runQueued on w's slot, which the caller has borrowed: it
+// gives the slot back when t returns, also if t calls runtime.Goexit.
+func (p *Pool) runBorrowed(t task, w *worker, caller context.Context) bool {
+	defer w.slot.Return()
+	return p.runQueued(t, w, caller)
+}
+
+// runQueued runs t on the calling goroutine, on w's slot, which the caller
+// holds or has borrowed, if t is still queued, and reports whether it did.
+// A task whose SubmitContext ctx has ended is skipped instead. caller is the
+// calling goroutine's ctx: its labels are set back when t returns.
+func (p *Pool) runQueued(t task, w *worker, caller context.Context) bool {
 	p.mu.Lock()
 	p.observeEndLocked()
 	claimed := p.claimLocked(t.state())
@@ -72,7 +132,9 @@ func (p *Pool) runQueued(ctx context.Context, t task) bool {
 	p.mu.Unlock()
 	admitted.release()
 	if claimed {
-		p.runInline(t, ctx)
+		// nil for the dying worker: if t calls runtime.Goexit, it takes the
+		// caller's goroutine, whose own frames account for what it ran.
+		p.finish(nil, t, p.run(t, w, true, caller))
 	}
 	return claimed
 }

@@ -194,7 +194,7 @@ func TestWaitContextSkipsCanceledTask(t *testing.T) {
 			return child.WaitContext(taskCtx)
 		})
 		_, err := parent.Wait()
-		errSkipped(t, "awaited task", err, "SubmitContext's", context.Canceled)
+		errSkipped(t, "awaited task", err, "the caller's", context.Canceled)
 		if err := p.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}

@@ -32,7 +32,7 @@ func skipError(whose string, ctx context.Context) error {
 // microseconds right after a collection, under the pool's lock, on the path
 // that makes a cancel take effect (BenchmarkCancelWait).
 type endedError struct {
-	whose string // "the pool's" or "SubmitContext's"
+	whose string // "the pool's" or "the caller's"
 	err   error  // the ctx's Err
 	cause error  // its Cause, when that says something else; or nil
 }
@@ -115,9 +115,9 @@ type Pool struct {
 	//	running  whoever runs it, when it returns, panics or calls Goexit.
 	//
 	// Invariants, under mu: stats.Submitted = Queued + Running + Completed
-	// + Skipped. Queued counts the live tasks in queue, at most size: the
-	// ring also holds dead ones (dropped or claimed), passed over when
-	// popped. waiters is empty unless the queue is full and no worker idle;
+	// + Skipped; Blocked counts the waiters. Queued counts the live tasks in
+	// queue, at most size but for the children of tasks (nest.go): the ring
+	// also holds dead ones (dropped or claimed), passed over when popped. waiters is empty unless the queue is full and no worker idle;
 	// idle is empty unless the queue is empty. Once ended, both queue and
 	// waiters stay empty.
 
@@ -125,7 +125,6 @@ type Pool struct {
 	ctx     context.Context // the pool's lifetime
 	done    <-chan struct{} // ctx.Done(), nil for a ctx that never ends
 	size    int             // the queue's capacity
-	tctx    context.Context // what Submit's and Go's tasks run with: ctx, marked as the pool's (nest.go)
 	labels  context.Context // holds ctx's pprof labels alone: what a worker carries between tasks
 	stopEnd func() bool     // stops the AfterFunc that calls end when ctx ends
 	endDone chan struct{}   // closed when that AfterFunc has returned
@@ -199,7 +198,6 @@ func New(ctx context.Context, workers int, opts ...Option) *Pool {
 		labels:  labelsOf(ctx),
 		endDone: make(chan struct{}),
 	}
-	p.tctx = p.mark(ctx)
 	p.drained.L = &p.mu
 	p.spare.New = newWaiter
 	p.queue.init(c.queue)
@@ -208,7 +206,7 @@ func New(ctx context.Context, workers int, opts ...Option) *Pool {
 	p.idle = make([]*worker, workers)
 	p.workers.Add(workers)
 	for i := range p.idle {
-		w := &worker{wake: make(chan task, 1)}
+		w := p.newWorker()
 		p.idle[i] = w
 		go p.work(w, nil)
 	}
@@ -228,12 +226,13 @@ type Stats struct {
 	// queueing them. A task offered after the pool's context ended is
 	// accepted and skipped.
 	Submitted int64
-	// Queued counts the tasks waiting in the queue. It never exceeds the
-	// queue size: a Submit blocked on a full queue is not counted yet.
+	// Queued counts the tasks waiting in the queue. It exceeds the queue
+	// size only by what tasks of the pool add when it is full: a Submit
+	// blocked on a full queue is not counted yet.
 	Queued int64
-	// Running counts the tasks running now: at most the number of workers,
-	// plus the tasks that SubmitContext or WaitContext runs inline on the
-	// goroutine of a task that waits for them (see the package doc).
+	// Running counts the tasks started and not yet returned. Of those, at
+	// most as many as there are workers are not blocked in a wait for
+	// tasks of the pool (see "Nested work" in the package doc).
 	Running int64
 	// Completed counts the tasks that ran to their end: returned, panicked or
 	// called runtime.Goexit.
@@ -245,6 +244,9 @@ type Stats struct {
 	// context ended, or because SubmitContext's ctx ended while they waited
 	// in the queue.
 	Skipped int64
+	// Blocked counts the callers blocked now on the full queue, whose tasks
+	// are not accepted yet: it is not part of Submitted.
+	Blocked int64
 }
 
 // Stats returns the pool's counters at one moment: a consistent snapshot.

@@ -73,6 +73,7 @@ func TestWorkers(t *testing.T) {
 					Submitted: int64(total - 1),
 					Queued:    int64(tt.wantQueue),
 					Running:   int64(tt.wantRun),
+					Blocked:   1,
 				})
 				close(release)
 				synctest.Wait() // the blocked Go has got its room
@@ -105,12 +106,12 @@ func TestBackpressure(t *testing.T) {
 			t.Fatal("Submit returned on a full queue")
 		default:
 		}
-		checkStats(t, p, pool.Stats{Submitted: 3, Queued: 2, Running: 1})
+		checkStats(t, p, pool.Stats{Submitted: 3, Queued: 2, Running: 1, Blocked: 1})
 
 		if _, ok := pool.TrySubmit(p, returns(5)); ok {
 			t.Error("TrySubmit on a full queue reported true")
 		}
-		checkStats(t, p, pool.Stats{Submitted: 3, Queued: 2, Running: 1})
+		checkStats(t, p, pool.Stats{Submitted: 3, Queued: 2, Running: 1, Blocked: 1})
 
 		close(release)
 		if v, err := (<-submitted).Wait(); v != 4 || err != nil {
@@ -147,7 +148,7 @@ func TestQueueSizeZero(t *testing.T) {
 			t.Fatal("Submit returned while the only worker was busy")
 		default:
 		}
-		checkStats(t, p, pool.Stats{Submitted: 1, Running: 1})
+		checkStats(t, p, pool.Stats{Submitted: 1, Running: 1, Blocked: 1})
 		close(release)
 		if v, err := (<-submitted).Wait(); v != 3 || err != nil {
 			t.Errorf("got %d, %v; want 3, nil", v, err)

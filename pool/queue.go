@@ -81,7 +81,7 @@ func (p *Pool) enqueueLocked(t task) {
 		return
 	}
 	s.queued = true
-	if c := s.caller; c != nil {
+	if c := s.caller; c != nil && c.group == nil {
 		if d := c.ctx.Done(); d != nil && d != p.done {
 			// The AfterFunc locks mu, so it cannot run before stop is set.
 			c.stop = context.AfterFunc(c.ctx, func() { p.drop(s) })
@@ -161,7 +161,7 @@ func (p *Pool) drop(s *taskState) {
 	// the caller's ctx ended with the pool's, the end comes first.
 	if !p.ended && s.queued {
 		p.unqueueLocked(s)
-		p.dropLocked(s, skipError("SubmitContext's", s.caller.ctx))
+		p.dropLocked(s, skipError("the caller's", s.caller.ctx))
 		p.compactLocked()
 		admitted = p.admitLocked(nil) // its room is free
 		p.checkDrainedLocked()
@@ -175,6 +175,17 @@ func (p *Pool) drop(s *taskState) {
 func (p *Pool) dropLocked(s *taskState, err error) {
 	p.stats.Skipped++
 	s.settle(err)
+	if s.toWait {
+		p.errs = append(p.errs, err)
+	}
+}
+
+// giveUpLocked fails t, whose caller's ctx ended before the pool accepted
+// it, with err: not counted, but for GoContext's task, reported to Wait.
+func (p *Pool) giveUpLocked(t task, err error) {
+	if e := settle(t, err); e != nil {
+		p.errs = append(p.errs, e)
+	}
 }
 
 // compactLocked filters the dead tasks out of the queue's ring once they
@@ -261,6 +272,7 @@ func (p *Pool) popWaiterLocked() (*waiter, task) {
 		return nil, nil
 	}
 	p.waiters.remove(w)
+	p.stats.Blocked--
 	t := w.t
 	w.t = nil
 	return w, t
@@ -271,6 +283,7 @@ func (p *Pool) waitLocked(t task) *waiter {
 	w := p.spare.Get().(*waiter)
 	w.t = t
 	p.waiters.pushBack(w)
+	p.stats.Blocked++
 	return w
 }
 
@@ -298,8 +311,9 @@ func (p *Pool) await(w *waiter, cctx context.Context) {
 		t := w.t
 		if t != nil {
 			p.waiters.remove(w)
+			p.stats.Blocked--
 			w.t = nil
-			settle(t, skipError("SubmitContext's", cctx)) // not counted: never accepted
+			p.giveUpLocked(t, skipError("the caller's", cctx)) // not counted: never accepted
 		}
 		p.mu.Unlock()
 		if t == nil {
@@ -331,15 +345,15 @@ func (p *Pool) admitLocked(chain *waiter) *waiter {
 
 // acceptLocked counts t, the task of a waiter just taken off the list, as
 // submitted, and reports whether it may be queued or run: not if its
-// SubmitContext ctx has ended, and then it is skipped.
+// caller's ctx has ended, and then it fails, uncounted.
 func (p *Pool) acceptLocked(t task) bool {
-	p.stats.Submitted++
-	if s := t.state(); s != nil {
-		if err := s.callerErr(); err != nil {
-			p.dropLocked(s, err)
-			return false
-		}
+	if err := t.state().callerErr(); err != nil {
+		// Given up before it was accepted, though its submitter has not
+		// woken to say so: not counted, as SubmitContext promises.
+		p.giveUpLocked(t, err)
+		return false
 	}
+	p.stats.Submitted++
 	return true
 }
 

@@ -30,6 +30,34 @@ func TestNilPanics(t *testing.T) {
 			pool.SubmitContext(nil, p, returns(1))
 		}},
 		{"Go", "pool: Pool.Go called with nil func", func() { p.Go(nil) }},
+		{"TryGo", "pool: Pool.TryGo called with nil func", func() { p.TryGo(nil) }},
+		{"GoContext fn", "pool: Pool.GoContext called with nil func", func() {
+			p.GoContext(context.Background(), nil)
+		}},
+		{"GoContext ctx", "pool: Pool.GoContext called with nil Context", func() {
+			//lint:ignore SA1012 a nil Context is the point of the test
+			p.GoContext(nil, func(context.Context) error { return nil })
+		}},
+		{"TrySubmitContext fn", "pool: TrySubmitContext called with nil func", func() {
+			pool.TrySubmitContext[int](context.Background(), p, nil)
+		}},
+		{"TrySubmitContext ctx", "pool: TrySubmitContext called with nil Context", func() {
+			//lint:ignore SA1012 a nil Context is the point of the test
+			pool.TrySubmitContext(nil, p, returns(1))
+		}},
+		{"NewGroup ctx", "pool: NewGroup called with nil Context", func() {
+			//lint:ignore SA1012 a nil Context is the point of the test
+			pool.NewGroup[int](nil, p)
+		}},
+		{"NewGroup pool", "pool: NewGroup called with nil Pool", func() {
+			pool.NewGroup[int](context.Background(), nil)
+		}},
+		{"Group.Go", "pool: Group.Go called with nil func", func() {
+			pool.NewGroup[int](context.Background(), p).Go(nil)
+		}},
+		{"Group.TryGo", "pool: Group.TryGo called with nil func", func() {
+			pool.NewGroup[int](context.Background(), p).TryGo(nil)
+		}},
 		{"WaitContext", "pool: Future.WaitContext called with nil Context", func() {
 			//lint:ignore SA1012 a nil Context is the point of the test
 			f.WaitContext(nil)
@@ -56,7 +84,7 @@ func TestSubmitContext(t *testing.T) {
 		ended, cancel := context.WithCancel(context.Background())
 		cancel()
 		_, err := pool.SubmitContext(ended, p, count).Wait()
-		errSkipped(t, "ctx done on entry", err, "SubmitContext's", context.Canceled)
+		errSkipped(t, "ctx done on entry", err, "the caller's", context.Canceled)
 		checkStats(t, p, pool.Stats{})
 
 		type key struct{}
@@ -79,14 +107,14 @@ func TestSubmitContext(t *testing.T) {
 		plain := make(chan *pool.Future[int])
 		go func() { plain <- pool.Submit(p, returns(5)) }()
 		synctest.Wait()
-		checkStats(t, p, pool.Stats{Submitted: 2, Queued: 1, Running: 1})
+		checkStats(t, p, pool.Stats{Submitted: 2, Queued: 1, Running: 1, Blocked: 2})
 
 		cancelBlocked()
 		_, err = (<-blocked).Wait()
-		errSkipped(t, "blocked on the full queue", err, "SubmitContext's", context.Canceled)
+		errSkipped(t, "blocked on the full queue", err, "the caller's", context.Canceled)
 		cancelQueued()
 		_, err = queued.Wait()
-		errSkipped(t, "queued", err, "SubmitContext's", context.Canceled)
+		errSkipped(t, "queued", err, "the caller's", context.Canceled)
 		// The dropped task's slot went to the plain Submit.
 		plainF := <-plain
 		checkStats(t, p, pool.Stats{Submitted: 3, Queued: 1, Running: 1, Skipped: 1})
@@ -156,9 +184,9 @@ func TestSkipErrors(t *testing.T) {
 		is   []error
 	}{
 		{"caller's ctx with a cause", func() *pool.Future[int] { return pool.SubmitContext(caller, p, returns(1)) },
-			"pool: SubmitContext's context ended: context canceled: client left", []error{context.Canceled, errLeft}},
+			"pool: the caller's context ended: context canceled: client left", []error{context.Canceled, errLeft}},
 		{"caller's own Context", func() *pool.Future[int] { return pool.SubmitContext(oddCtx{context.Background()}, p, returns(1)) },
-			"pool: SubmitContext's context ended: gone, away", nil},
+			"pool: the caller's context ended: gone, away", nil},
 		{"pool's ctx with a cause", func() *pool.Future[int] { endPool(errShutdown); return pool.Submit(p, returns(1)) },
 			"pool: the pool's context ended: context canceled: shutdown", []error{context.Canceled, errShutdown}},
 	}

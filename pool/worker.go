@@ -5,6 +5,7 @@ import (
 	"runtime/pprof"
 
 	"github.com/fanout-go/fanout/errgroupx"
+	"github.com/fanout-go/fanout/internal/nest"
 )
 
 // A worker is one of the pool's goroutines, or its successor after a task
@@ -14,6 +15,26 @@ type worker struct {
 	// return. It holds one: only the one who takes the worker off the idle
 	// list sends, once.
 	wake chan task
+	p    *Pool
+	// slot is the right to run a task on this worker, held by its goroutine
+	// and lent while its task waits (nest.go).
+	slot *nest.Slot
+	// ctx is what Submit's and Go's tasks run with on this worker's slot:
+	// the pool's ctx, carrying slot.
+	ctx context.Context
+	// lastFrom and lastCtx are the last caller's ctx that a task ran with on
+	// this slot, and that ctx carrying the slot: a group's tasks share one,
+	// and then cost no new ctx each (BenchmarkSharedPoolGroup). Only the
+	// goroutine that holds slot, or has borrowed it, uses them.
+	lastFrom, lastCtx context.Context
+}
+
+// newWorker returns a worker of p's, idle, its goroutine not yet started.
+func (p *Pool) newWorker() *worker {
+	w := &worker{wake: make(chan task, 1), p: p}
+	w.slot = nest.New(w)
+	w.ctx = &taskCtx{Context: nest.NewContext(p.ctx, w.slot), p: p}
+	return w
 }
 
 // work runs tasks, t first, until Close tells it to return.
@@ -22,53 +43,49 @@ func (p *Pool) work(w *worker, t task) {
 	// A goroutine starts with the labels of the one that started it: New's
 	// caller, or the task whose Goexit this worker replaces.
 	pprof.SetGoroutineLabels(p.labels)
+	w.slot.Hold()
 	for {
 		if t == nil {
 			if t = <-w.wake; t == nil {
 				return
 			}
 		}
-		t = p.finish(w, t, p.run(t, w, p.labels))
+		t = p.finish(w, t, p.run(t, w, false, p.labels))
 	}
 }
 
-// run runs t and returns its error, or a *errgroupx.PanicError for a panic:
-// on the worker w, or, with w nil, inline on the goroutine of a task of p's.
-// That goroutine carries the pprof labels of carried, and carries them again
-// when run returns; t runs with the labels of its ctx. If t calls
-// runtime.Goexit, run does not return: goexit accounts for t first.
-func (p *Pool) run(t task, w *worker, carried context.Context) error {
-	if cctx := t.state().callerCtx(); cctx != nil {
-		return p.runCaller(t, w, carried, cctx)
+// run runs t on w's slot and returns its error, or a *errgroupx.PanicError
+// for a panic: on w's goroutine, or inline on the goroutine of a caller that
+// holds or has borrowed the slot. That goroutine carries the pprof labels of
+// carried, and carries them again when run returns; t runs with the labels
+// of its ctx. If t calls runtime.Goexit, run does not return: goexit
+// accounts for t first.
+func (p *Pool) run(t task, w *worker, inline bool, carried context.Context) error {
+	dying := w // the worker whose goroutine a Goexit of t ends
+	if inline {
+		dying = nil
+	}
+	if c := t.state().callerOf(); c != nil {
+		ctx, release := p.runCtx(c, w)
+		// Deferred, so that a Goexit releases it too.
+		defer release()
+		pprof.SetGoroutineLabels(ctx)
+		return p.call(t, dying, ctx, carried)
 	}
 	// A worker carries the pool's labels between tasks, so that Submit's and
 	// Go's tasks, the hot path, need no call to set them.
-	if w == nil {
+	if inline {
 		pprof.SetGoroutineLabels(p.labels)
 	}
-	return p.call(t, w, p.tctx, carried)
-}
-
-// runCaller is run for a task of SubmitContext, whose ctx is cctx.
-func (p *Pool) runCaller(t task, w *worker, carried, cctx context.Context) error {
-	ctx := cctx // a task's own ctx ends with the pool's already
-	if !p.owns(cctx) {
-		c, cancel := context.WithCancelCause(cctx)
-		stop := context.AfterFunc(p.ctx, func() { cancel(context.Cause(p.ctx)) })
-		// Deferred, so that a Goexit releases them too.
-		defer cancel(nil)
-		defer stop()
-		ctx = p.mark(c)
-	}
-	pprof.SetGoroutineLabels(ctx)
-	return p.call(t, w, ctx, carried)
+	return p.call(t, dying, w.ctx, carried)
 }
 
 // call calls t's function with ctx and sets the labels of carried back.
-func (p *Pool) call(t task, w *worker, ctx, carried context.Context) error {
+// dying is the worker whose goroutine this is, nil for an inline run.
+func (p *Pool) call(t task, dying *worker, ctx, carried context.Context) error {
 	err := errgroupx.Recover(
 		func() error { return t.call(ctx) },
-		func(err error) { p.goexit(w, t, err) },
+		func(err error) { p.goexit(dying, t, err) },
 	)
 	// A task may set labels of its own on its goroutine and not put them
 	// back, and the runtime does not say what labels a goroutine carries: so
@@ -84,9 +101,11 @@ func (p *Pool) call(t task, w *worker, ctx, carried context.Context) error {
 // finish settles t, which ran with the result err, counts it, and returns
 // w's next task, or nil if w is nil (t ran inline) or has gone idle.
 func (p *Pool) finish(w *worker, t task, err error) task {
-	// Settled before it is counted: when Wait returns, the Futures of the
-	// tasks that ran are complete.
-	e := settle(t, err)
+	// A group hears of a failure first, so that its Wait, woken by the
+	// settling, finds it.
+	if c := t.state().callerOf(); err != nil && c != nil && c.group != nil {
+		c.group.failed(t.state(), err)
+	}
 	var next task
 	var admitted *waiter
 	p.mu.Lock()
@@ -95,7 +114,10 @@ func (p *Pool) finish(w *worker, t task, err error) task {
 	if err != nil {
 		p.stats.Failed++
 	}
-	if e != nil {
+	// Settled under mu, once counted: whoever sees the Future complete
+	// sees Stats count it, and when Wait returns, the Futures of the tasks
+	// that ran are complete.
+	if e := settle(t, err); e != nil {
 		p.errs = append(p.errs, e)
 	}
 	if w != nil {

@@ -1,0 +1,109 @@
+package pool
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/fanout-go/fanout/internal/nest"
+)
+
+// A taskCtx is the ctx a task's function runs with: the ctx it was added
+// with (the pool's, or a caller's), carrying the slot of the worker it runs
+// on (nest.go), and ending when the pool's ctx ends.
+//
+// Only a taskCtx is known to end with its pool's ctx: a ctx derived from
+// one, by context.WithoutCancel say, may not. So a task added with a
+// taskCtx of the pool's, its parent task's own, runs with it as it is, and
+// any other ctx is merged with the pool's (merged).
+type taskCtx struct {
+	context.Context // carries the slot
+	p               *Pool
+	m               *merged // nil if Context ends with the pool's ctx already
+}
+
+// merged is what a taskCtx adds to a caller's ctx that may outlive the
+// pool's: Context is a child of it, canceled by an AfterFunc on the pool's
+// ctx, and by Err at once if the pool's ctx has ended, so that a task sees
+// the end as soon as it asks, and with the pool's own error.
+type merged struct {
+	cancel context.CancelCauseFunc
+	stop   func() bool // stops the AfterFunc
+	once   sync.Once
+	// err is the pool's ctx's error, set before cancel if the pool's end
+	// canceled the task's ctx, and read only once its Err is not nil.
+	err error
+}
+
+// runCtx returns the ctx that a task with a caller's ctx runs with on w's
+// slot, and what to call when the task returns.
+func (p *Pool) runCtx(c *caller, w *worker) (context.Context, func()) {
+	cctx := c.ctx
+	if tc, ok := cctx.(*taskCtx); ok && tc.p == p {
+		// A task's own ctx, handed to its child: it ends with the pool's.
+		if p.slotOf(cctx) == w {
+			return cctx, nop
+		}
+		return &taskCtx{Context: nest.NewContext(cctx, w.slot), p: p}, nop
+	}
+	if c.group != nil {
+		// A group's ctx ends with the pool's (NewGroup), and is the same for
+		// every task of the group: marked once per worker.
+		if w.lastFrom != cctx {
+			w.lastFrom, w.lastCtx = cctx, &taskCtx{Context: nest.NewContext(cctx, w.slot), p: p}
+		}
+		return w.lastCtx, nop
+	}
+	m := &merged{}
+	inner, cancel := context.WithCancelCause(cctx)
+	m.cancel = cancel
+	tc := &taskCtx{Context: nest.NewContext(inner, w.slot), p: p, m: m}
+	m.stop = context.AfterFunc(p.ctx, func() { tc.poolEnded() })
+	return tc, func() {
+		m.stop()
+		cancel(nil)
+	}
+}
+
+func nop() {}
+
+// poolEnded cancels tc because the pool's ctx has ended, unless it has
+// ended already.
+func (tc *taskCtx) poolEnded() {
+	tc.m.once.Do(func() {
+		if tc.Context.Err() == nil {
+			tc.m.err = tc.p.ctx.Err()
+			tc.m.cancel(context.Cause(tc.p.ctx))
+		}
+	})
+}
+
+// Err returns the error of whichever ended first, the caller's ctx or the
+// pool's: the pool's as soon as it has ended, before its AfterFunc has run.
+func (tc *taskCtx) Err() error {
+	if tc.m != nil && tc.Context.Err() == nil && tc.p.ctx.Err() != nil {
+		tc.poolEnded()
+	}
+	err := tc.Context.Err()
+	if err != nil && tc.m != nil {
+		// err non-nil orders what poolEnded wrote before the cancel.
+		tc.m.once.Do(func() {}) // ... and waits for poolEnded to finish
+		if tc.m.err != nil {
+			return tc.m.err
+		}
+	}
+	return err
+}
+
+// Deadline returns the earlier of the caller's ctx's deadline and the
+// pool's.
+func (tc *taskCtx) Deadline() (time.Time, bool) {
+	d, ok := tc.Context.Deadline()
+	if tc.m == nil {
+		return d, ok
+	}
+	if pd, pok := tc.p.ctx.Deadline(); pok && (!ok || pd.Before(d)) {
+		return pd, true
+	}
+	return d, ok
+}
