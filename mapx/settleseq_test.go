@@ -247,6 +247,19 @@ func TestSettleSeqGoexit(t *testing.T) {
 	}
 }
 
+// A Goexit that comes after ctx ended, in reaction to it, is its element's
+// outcome, but the sequence still ends with ctx's cause: ctx stopped it.
+func TestSettleSeqGoexitAfterContextEnded(t *testing.T) {
+	errStop := errors.New("stop")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	got := settled(t, mapx.SettleSeq(ctx, count(10, nil), 2, goexitAfterCancel(cancel, errStop)))
+	want := []outcome{{Index: -1, Err: errStop}, {Index: 0, Err: errgroupx.ErrGoexit}, {Index: 1, Value: 1}}
+	if diff := diffOutcomes(want, got); diff != "" {
+		t.Errorf("SettleSeq (-want +got):\n%s", diff)
+	}
+}
+
 func TestSettleSeqRangedTwice(t *testing.T) {
 	seq := mapx.SettleSeq(context.Background(), count(300, nil), 2, oddFails)
 	a, b := settled(t, seq), settled(t, seq)

@@ -61,9 +61,11 @@ func (r *sliceRun[T, R]) work() error {
 	return unwinding(func() error { return r.calls(&at) }, func() {
 		r.stop.Store(true)
 		if r.settle {
-			// Settle's outcome of a Goexit, for its element and for the rest
-			// of the chunk. (After a panic, Settle panics instead.)
-			fill(r.errSlice()[at.i:at.hi], errgroupx.ErrGoexit)
+			// Settle's outcome of a Goexit, for its element, and the rest of
+			// the chunk left uncalled. (After a panic, Settle panics instead.)
+			errs := r.errSlice()
+			errs[at.i] = errgroupx.ErrGoexit
+			fill(errs[at.i+1:at.hi], r.cause())
 		}
 	})
 }
@@ -114,14 +116,15 @@ func (r *sliceRun[T, R]) skip(i, hi int) {
 	}
 }
 
-// cause returns why Settle calls no more elements: a call of Goexit (for
-// Settle only a panic, re-raised, or a Goexit sets stop), or the end of the
-// caller's ctx.
+// cause returns why Settle calls no more elements: the first of the end of
+// the caller's ctx and a call of Goexit (for Settle only a panic, re-raised,
+// or a Goexit sets stop). The group's ctx ends with whichever came first,
+// with its cause; a Goexit sets stop before the group cancels it.
 func (r *sliceRun[T, R]) cause() error {
-	if r.stop.Load() {
-		return errgroupx.ErrGoexit
+	if err := context.Cause(r.ctx); err != nil {
+		return err
 	}
-	return context.Cause(r.parent)
+	return errgroupx.ErrGoexit
 }
 
 // failure returns the error with which the failed call of element i, which

@@ -128,7 +128,7 @@ func (s *stream[T, R]) rangeOver(in iter.Seq[T]) {
 	}
 	err := s.close()
 	if !s.ordered {
-		s.settle(err)
+		s.settle()
 		return
 	}
 	if err == nil && s.failed {
@@ -177,10 +177,10 @@ func (s *stream[T, R]) abort() {
 	s.close()
 }
 
-// settle ends SettleSeq's range once close has returned err: it yields the
+// settle ends SettleSeq's range once close has returned: it yields the
 // outcomes of the calls made since the last yield, then, if an element was
 // left uncalled, the outcome of index -1 that says why.
-func (s *stream[T, R]) settle(err error) {
+func (s *stream[T, R]) settle() {
 	for _, b := range s.abandoned {
 		// A worker's Goexit in the call of b.items[b.called] (a panic would
 		// have been re-raised by close).
@@ -196,9 +196,9 @@ func (s *stream[T, R]) settle(err error) {
 		return
 	}
 	if s.skipped {
-		if err == nil {
-			err = context.Cause(s.parent)
-		}
-		s.yieldOutcome(Outcome[R]{Index: -1, Err: err})
+		// An element was left uncalled only once the group's ctx had ended,
+		// before close canceled it: its cause is the first of the caller's
+		// ctx's cause and ErrGoexit.
+		s.yieldOutcome(Outcome[R]{Index: -1, Err: context.Cause(s.ctx)})
 	}
 }
