@@ -17,7 +17,8 @@
 // [Expand] is for work that finds more work, such as a crawl or a directory
 // walk: fn adds the items it finds through an [Adder], and Expand returns once
 // none is queued and no call runs. The rules below on the limit, errors,
-// cancellation, panics and goroutines hold for it too; its own doc says how
+// cancellation, panics and goroutines hold for it as for Map, except that it
+// returns fn's error as it is, not as an [*ItemError]; its own doc says how
 // it hands items to its workers.
 //
 // # Limits
