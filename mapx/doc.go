@@ -12,7 +12,7 @@
 //     flat whatever the input's length.
 //   - [SettleSeq]: as they finish. The [Outcome] of every element, index
 //     included, in the order the calls finish, so that a slow call holds back
-//     no other; memory stays flat as well.
+//     no other batch of calls; memory stays flat as well.
 //
 // [Expand] is for work that finds more work, such as a crawl or a directory
 // walk: fn adds the items it finds through an [Adder], and Expand returns once

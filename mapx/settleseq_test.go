@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 
 	"github.com/fanout-go/fanout/errgroupx"
 	"github.com/fanout-go/fanout/mapx"
@@ -79,9 +80,9 @@ func TestSettleSeqNilIsEmpty(t *testing.T) {
 	}
 }
 
-// A slow call holds back no other outcome, and no other call: element 0's
-// call returns only once every other element's outcome has been yielded.
-// MapSeq would wait for it forever.
+// A slow call handed out alone, as the first is, holds back no other outcome,
+// and no other call: element 0's call returns only once every other
+// element's outcome has been yielded. MapSeq would wait for it forever.
 func TestSettleSeqSlowCallHoldsNothingBack(t *testing.T) {
 	const n = 10_000
 	release := make(chan struct{})
@@ -101,6 +102,36 @@ func TestSettleSeqSlowCallHoldsNothingBack(t *testing.T) {
 	if len(order) != n || order[n-1] != 0 {
 		t.Fatalf("%d outcomes, the last of index %d; want %d, the last of index 0", len(order), order[len(order)-1], n)
 	}
+}
+
+// A slow call among fast ones holds back no other batch, only the elements
+// handed out with it, at most 255: element 5000's call returns only once
+// every other outcome but 255 at most has been yielded. In the bubble every
+// batch of calls takes no time, so batches grow to their largest, and if
+// more were held back, every goroutine would block and the test would fail.
+func TestSettleSeqSlowCallHoldsBackItsBatchAlone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n, slow, maxBatch = 10_000, 5000, 256
+		release := make(chan struct{})
+		yielded := 0
+		for o := range mapx.SettleSeq(context.Background(), count(n, nil), 4, func(_ context.Context, v int) (int, error) {
+			if v == slow {
+				<-release
+			}
+			return v, nil
+		}) {
+			if o.Err != nil || o.Value != o.Index {
+				t.Fatalf("outcome %+v, want its index and no error", o)
+			}
+			yielded++
+			if yielded == n-maxBatch {
+				close(release)
+			}
+		}
+		if yielded != n {
+			t.Errorf("%d outcomes, want %d", yielded, n)
+		}
+	})
 }
 
 func TestSettleSeqContextDoneOnEntry(t *testing.T) {
