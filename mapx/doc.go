@@ -27,7 +27,9 @@
 // Map, ForEach and Settle run min(limit, len(in)) worker goroutines, not one
 // per element, and the workers claim elements in chunks whose size follows
 // the measured cost of a call: one element at a time for slow calls (I/O), up
-// to thousands for calls of a few nanoseconds. There is no knob to tune.
+// to thousands for calls of a few nanoseconds. There is no knob to tune. A
+// call that is slow among fast ones may share a chunk (for the sequences, a
+// batch), whose elements after it wait for it.
 //
 // # Errors and cancellation
 //
