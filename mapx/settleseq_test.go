@@ -199,6 +199,29 @@ func TestSettleSeqContextCanceledAfter(t *testing.T) {
 	}
 }
 
+// A ctx that the last call ends, once every element has been called, ends
+// nothing early: every outcome comes, and no outcome of index -1. The reader
+// waits for room just after it sent the last batch; the batch before it
+// comes back and the cancel follows at once, so that both are ready when
+// the reader looks: a race, run many times.
+func TestSettleSeqContextEndedByLastCall(t *testing.T) {
+	for range 3000 {
+		ctx, cancel := context.WithCancel(context.Background())
+		var got []outcome
+		for o := range mapx.SettleSeq(ctx, count(2, nil), 1, func(_ context.Context, v int) (int, error) {
+			if v == 1 {
+				cancel()
+			}
+			return v, nil
+		}) {
+			got = append(got, o)
+		}
+		if len(got) != 2 || got[0].Index == -1 || got[1].Index == -1 {
+			t.Fatalf("outcomes %+v, want those of elements 0 and 1 alone", got)
+		}
+	}
+}
+
 func TestSettleSeqEveryCallFails(t *testing.T) {
 	errBad := errors.New("bad")
 	n := 0

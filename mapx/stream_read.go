@@ -141,6 +141,13 @@ func (s *stream[T, R]) await() bool {
 			s.waiting.Store(false)
 		case <-s.ctx.Done():
 			s.waiting.Store(false)
+			// A batch may have come back too, its token ready beside Done
+			// when the select chose: it is yielded as if it had come first.
+			// Else, when the last call ends ctx just after its batch was
+			// sent, SettleSeq would end early though every element was called.
+			if s.collect() {
+				return true
+			}
 			s.failed = true
 			return false
 		}
