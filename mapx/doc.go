@@ -44,7 +44,8 @@
 // cancels nothing. When the caller's ctx ends, no new call starts, and the
 // elements not called get [context.Cause] of it (SettleSeq: one last
 // outcome, of index -1, says so). A ctx already done on entry is reported
-// without calling fn, by every function.
+// without calling fn, by every function, whatever the input (Settle reports
+// it in errs, for each element: an empty input has none).
 //
 // # Panics
 //

@@ -101,6 +101,40 @@ func TestContextEndedFirstIsTheError(t *testing.T) {
 	}
 }
 
+// A ctx done on entry is reported whatever the input, an empty one too,
+// except by Settle, which reports it in errs for each element: an empty
+// input gets an empty out and nil errs.
+func TestContextDoneOnEntryWithEmptyInput(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	never := func(context.Context, int) (int, error) {
+		t.Error("fn called with a done ctx")
+		return 0, nil
+	}
+	if out, err := mapx.Map(ctx, nil, 2, never); out != nil || err != context.Canceled {
+		t.Errorf("Map() = %v, %v; want nil, %v", out, err, context.Canceled)
+	}
+	if err := mapx.ForEach(ctx, []int{}, 2, func(context.Context, int) error { return nil }); err != context.Canceled {
+		t.Errorf("ForEach() = %v, want %v", err, context.Canceled)
+	}
+	if out, err := collect(mapx.MapSeq(ctx, nil, 2, never)); len(out) != 0 || err != context.Canceled {
+		t.Errorf("MapSeq yielded %v, %v; want the error %v alone", out, err, context.Canceled)
+	}
+	var got []mapx.Outcome[int]
+	for o := range mapx.SettleSeq(ctx, nil, 2, never) {
+		got = append(got, o)
+	}
+	if len(got) != 1 || got[0] != (mapx.Outcome[int]{Index: -1, Err: context.Canceled}) {
+		t.Errorf("SettleSeq yielded %+v, want the outcome of index -1 alone", got)
+	}
+	if err := mapx.Expand(ctx, nil, 2, func(context.Context, int, mapx.Adder[int]) error { return nil }); err != context.Canceled {
+		t.Errorf("Expand() = %v, want %v", err, context.Canceled)
+	}
+	if out, errs := mapx.Settle(ctx, nil, 2, never); out == nil || len(out) != 0 || errs != nil {
+		t.Errorf("Settle() = %#v, %#v; want an empty out and nil errs", out, errs)
+	}
+}
+
 // A limit far beyond the input, math.MaxInt for "no bound", costs what a
 // small one does: nothing is sized by the limit in advance.
 func TestHugeLimitOnShortInput(t *testing.T) {
