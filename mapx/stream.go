@@ -48,7 +48,12 @@ type stream[T, R any] struct {
 	// stop is set by a worker the moment its call fails in a way that ends
 	// the range (MapSeq: any error; both: a panic or Goexit), before the
 	// group cancels ctx, so that the other workers start no call after it.
-	stop      atomic.Bool
+	stop atomic.Bool
+	// exitedFirst is set by a worker whose call panicked or called Goexit
+	// before parent ended: for SettleSeq, the Goexit is then why the
+	// sequence ended early.
+	exitedFirst atomic.Bool
+
 	mu        sync.Mutex
 	finished  []*batch[T, R] // guarded by mu: computed, not yet taken back
 	abandoned []*batch[T, R] // guarded by mu: a worker left by Goexit or panic inside fn
@@ -148,6 +153,8 @@ func (s *stream[T, R]) close() error {
 		return nil
 	}
 	s.closed = true
+	// The workers look at stop, not at the group's ctx, before each call.
+	s.stop.Store(true)
 	s.cancel()
 	close(s.work)
 	return s.g.Wait()
@@ -196,9 +203,12 @@ func (s *stream[T, R]) settle() {
 		return
 	}
 	if s.skipped {
-		// An element was left uncalled only once the group's ctx had ended,
-		// before close canceled it: its cause is the first of the caller's
-		// ctx's cause and ErrGoexit.
-		s.yieldOutcome(Outcome[R]{Index: -1, Err: context.Cause(s.ctx)})
+		// An element was left uncalled because the caller's ctx ended or a
+		// call of Goexit stopped the range, whichever came first.
+		cause := context.Cause(s.parent)
+		if s.exitedFirst.Load() {
+			cause = errgroupx.ErrGoexit
+		}
+		s.yieldOutcome(Outcome[R]{Index: -1, Err: cause})
 	}
 }

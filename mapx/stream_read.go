@@ -51,7 +51,9 @@ func (s *stream[T, R]) newBatch() *batch[T, R] {
 // send hands the filled batch to a worker, waits for room for the next one,
 // and yields what is ready. It reports false when the range must stop.
 func (s *stream[T, R]) send() bool {
-	if s.ctx.Err() != nil {
+	// The caller's ctx too: the group's ends a moment after it, and the
+	// workers would skip the batch.
+	if s.parent.Err() != nil || s.ctx.Err() != nil {
 		s.failed = true
 		return false
 	}
@@ -207,8 +209,8 @@ func (s *stream[T, R]) yieldReady() bool {
 // emitOrdered yields the results of MapSeq's oldest batch, and frees it. It
 // reports false when the range must stop.
 func (s *stream[T, R]) emitOrdered(b *batch[T, R]) bool {
-	if s.stop.Load() || s.ctx.Err() != nil {
-		// The worker may have skipped elements of this batch.
+	if b.called < len(b.items) || s.stop.Load() || s.ctx.Err() != nil {
+		// The worker skipped elements of this batch, or may have.
 		s.failed = true
 		return false
 	}
