@@ -12,12 +12,13 @@
 //     flat whatever the input's length.
 //   - [SettleSeq]: as they finish. The [Outcome] of every element, index
 //     included, in the order the calls finish, so that a slow call holds back
-//     no other; memory stays flat as well.
+//     no other batch of calls; memory stays flat as well.
 //
 // [Expand] is for work that finds more work, such as a crawl or a directory
 // walk: fn adds the items it finds through an [Adder], and Expand returns once
 // none is queued and no call runs. The rules below on the limit, errors,
-// cancellation, panics and goroutines hold for it too; its own doc says how
+// cancellation, panics and goroutines hold for it as for Map, except that it
+// returns fn's error as it is, not as an [*ItemError]; its own doc says how
 // it hands items to its workers.
 //
 // # Limits
@@ -26,7 +27,9 @@
 // Map, ForEach and Settle run min(limit, len(in)) worker goroutines, not one
 // per element, and the workers claim elements in chunks whose size follows
 // the measured cost of a call: one element at a time for slow calls (I/O), up
-// to thousands for calls of a few nanoseconds. There is no knob to tune.
+// to thousands for calls of a few nanoseconds. There is no knob to tune. A
+// call that is slow among fast ones may share a chunk (for the sequences, a
+// batch), whose elements after it wait for it.
 //
 // # Errors and cancellation
 //
@@ -41,7 +44,8 @@
 // cancels nothing. When the caller's ctx ends, no new call starts, and the
 // elements not called get [context.Cause] of it (SettleSeq: one last
 // outcome, of index -1, says so). A ctx already done on entry is reported
-// without calling fn, by every function.
+// without calling fn, by every function, whatever the input (Settle reports
+// it in errs, for each element: an empty input has none).
 //
 // # Panics
 //

@@ -2,13 +2,14 @@ package mapx
 
 import "strconv"
 
-// An ItemError is the error of the call of fn for one element: the functions
-// of this package that stop at the first failed call return it, so that the
-// caller knows which element failed. [errors.Is] and [errors.As] reach the
-// call's own error through it.
+// An ItemError is the error of the call of fn for one element: [Map],
+// [ForEach] and [MapSeq], which stop at the first failed call, return it, so
+// that the caller knows which element failed. [errors.Is] and [errors.As]
+// reach the call's own error through it.
 //
 // An error that belongs to no element, such as the caller's ctx ending first,
-// is returned as it is, never as an ItemError.
+// is returned as it is, never as an ItemError. [Expand] returns fn's error as
+// it is too: its items have no index that the caller knows.
 type ItemError struct {
 	Index int   // the element's position in the input, counted from 0
 	Err   error // what the call returned

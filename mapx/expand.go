@@ -41,8 +41,8 @@ import (
 // one only when an item waits and every worker is busy: a tree of 3 items
 // runs on at most 3, whatever the limit. Nothing is allocated by the limit in
 // advance, nor per item beyond the queue's room for it. Each item costs about
-// 30 ns on top of fn's own work. Empty or nil start: no call, no error.
-// Expand panics if ctx or fn is nil.
+// 30 ns on top of fn's own work. Empty or nil start: no call, and no error
+// unless ctx is done on entry. Expand panics if ctx or fn is nil.
 func Expand[T any](ctx context.Context, start []T, limit int,
 	fn func(ctx context.Context, v T, more Adder[T]) error) error {
 	mustHave("Expand", ctx, fn == nil)

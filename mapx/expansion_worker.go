@@ -63,11 +63,13 @@ func (w *worker[T]) loop() error {
 			return nil
 		}
 		// Checked before every call: once a call failed or ctx ended, no new
-		// call may start. Each check is one atomic load.
+		// call may start. Each check is one atomic load. The caller's ctx,
+		// not the group's, which ends a moment after it; every failure of
+		// the group sets failed.
 		if e.failed.Load() {
 			return nil
 		}
-		if e.ctx.Err() != nil {
+		if e.parent.Err() != nil {
 			e.stopped.Store(true)
 			return nil
 		}

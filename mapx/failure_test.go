@@ -101,6 +101,99 @@ func TestContextEndedFirstIsTheError(t *testing.T) {
 	}
 }
 
+// lateCtx is a ctx of a type of its own, which the context package cannot
+// see into: the contexts derived from it learn that it ended from a
+// goroutine, a moment after it ended.
+type lateCtx struct {
+	context.Context // Background, for Deadline and Value
+	done            chan struct{}
+}
+
+func (c *lateCtx) Done() <-chan struct{} { return c.done }
+
+func (c *lateCtx) Err() error {
+	select {
+	case <-c.done:
+		return context.Canceled
+	default:
+		return nil
+	}
+}
+
+// No call starts once the caller's ctx has ended, even before the end has
+// reached fn's ctx, derived from it: here a ctx of a type of its own, whose
+// children hear of its end from a goroutine (the context package's own pass
+// the cancel on while the first is canceled, a shorter time). At limit 1 no
+// other worker may have passed its check just before.
+func TestNoCallAfterContextEnded(t *testing.T) {
+	run := func(t *testing.T, call func(ctx context.Context, fn func(context.Context, int) (int, error))) {
+		t.Helper()
+		ctx := &lateCtx{Context: context.Background(), done: make(chan struct{})}
+		var after atomic.Int64
+		call(ctx, func(_ context.Context, v int) (int, error) {
+			if ctx.Err() != nil {
+				after.Add(1)
+			}
+			if v == 10 {
+				close(ctx.done)
+			}
+			return v, nil
+		})
+		if n := after.Load(); n != 0 {
+			t.Errorf("%d calls started after ctx ended, want none", n)
+		}
+	}
+	for _, f := range every {
+		t.Run(f.name, func(t *testing.T) {
+			run(t, func(ctx context.Context, fn func(context.Context, int) (int, error)) {
+				f.run(ctx, ints(1000), 1, fn)
+			})
+		})
+	}
+	t.Run("Expand", func(t *testing.T) {
+		run(t, func(ctx context.Context, fn func(context.Context, int) (int, error)) {
+			mapx.Expand(ctx, ints(1000), 1, func(ctx context.Context, v int, _ mapx.Adder[int]) error {
+				_, err := fn(ctx, v)
+				return err
+			})
+		})
+	})
+}
+
+// A ctx done on entry is reported whatever the input, an empty one too,
+// except by Settle, which reports it in errs for each element: an empty
+// input gets an empty out and nil errs.
+func TestContextDoneOnEntryWithEmptyInput(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	never := func(context.Context, int) (int, error) {
+		t.Error("fn called with a done ctx")
+		return 0, nil
+	}
+	if out, err := mapx.Map(ctx, nil, 2, never); out != nil || err != context.Canceled {
+		t.Errorf("Map() = %v, %v; want nil, %v", out, err, context.Canceled)
+	}
+	if err := mapx.ForEach(ctx, []int{}, 2, func(context.Context, int) error { return nil }); err != context.Canceled {
+		t.Errorf("ForEach() = %v, want %v", err, context.Canceled)
+	}
+	if out, err := collect(mapx.MapSeq(ctx, nil, 2, never)); len(out) != 0 || err != context.Canceled {
+		t.Errorf("MapSeq yielded %v, %v; want the error %v alone", out, err, context.Canceled)
+	}
+	var got []mapx.Outcome[int]
+	for o := range mapx.SettleSeq(ctx, nil, 2, never) {
+		got = append(got, o)
+	}
+	if len(got) != 1 || got[0] != (mapx.Outcome[int]{Index: -1, Err: context.Canceled}) {
+		t.Errorf("SettleSeq yielded %+v, want the outcome of index -1 alone", got)
+	}
+	if err := mapx.Expand(ctx, nil, 2, func(context.Context, int, mapx.Adder[int]) error { return nil }); err != context.Canceled {
+		t.Errorf("Expand() = %v, want %v", err, context.Canceled)
+	}
+	if out, errs := mapx.Settle(ctx, nil, 2, never); out == nil || len(out) != 0 || errs != nil {
+		t.Errorf("Settle() = %#v, %#v; want an empty out and nil errs", out, errs)
+	}
+}
+
 // A limit far beyond the input, math.MaxInt for "no bound", costs what a
 // small one does: nothing is sized by the limit in advance.
 func TestHugeLimitOnShortInput(t *testing.T) {

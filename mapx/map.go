@@ -19,8 +19,8 @@ import "context"
 //
 // Map runs min(limit, len(in)) worker goroutines, not one per element, and
 // allocates the same amount whatever len(in) is, beyond the result slice.
-// Empty or nil in gives an empty result and no error. Map panics if ctx or fn
-// is nil.
+// Empty or nil in gives an empty result and no error, unless ctx is done on
+// entry. Map panics if ctx or fn is nil.
 func Map[T, R any](ctx context.Context, in []T, limit int,
 	fn func(ctx context.Context, v T) (R, error)) ([]R, error) {
 	mustHave("Map", ctx, fn == nil)

@@ -14,7 +14,9 @@ import (
 // of at most 256 elements each, with their results, are held at any time,
 // whatever in's length (an endless in works). Batches start at one element and
 // grow only while fn and in are fast, so slow calls are handed out one at a
-// time. The batches and the workers are allocated as the calls in flight need
+// time; a call that is slow among fast ones may share a batch, whose
+// elements after it wait for it. The batches and the workers are allocated
+// as the calls in flight need
 // them: a limit far above that, such as math.MaxInt, costs no more up front
 // than a queue of 4096 slots (but lets the reading run as far ahead of a slow
 // call as in allows). Because

@@ -65,16 +65,22 @@ type Outcome[R any] struct {
 }
 
 // SettleSeq returns a sequence of the outcomes of fn's calls on the elements
-// of in, in the order the calls finish, computed at most limit calls at once.
-// limit <= 0 means [runtime.GOMAXPROCS](0). A failed call does not end the
-// sequence: to stop at the first error, break out of the loop.
+// of in, in the order the calls finish (those of a batch, below, together),
+// computed at most limit calls at once. limit <= 0 means
+// [runtime.GOMAXPROCS](0). A failed call does not end the sequence: to stop
+// at the first error, break out of the loop.
 //
 // It reads in as [MapSeq] does, lazily, from the goroutine that ranges, and
 // holds as much: no goroutine is ever left inside in, results that are ready
 // wait while in blocks, the loop body must not wait for a call of fn to
 // start, and at most 2·limit batches of at most 256 elements are held at any
 // time, whatever in's length. Unlike MapSeq's, a slow call holds back no
-// other result, and no new call waits for it to finish.
+// other batch: the other batches' calls go on, and their outcomes come as
+// they finish. It holds back only the elements handed out with it, at most
+// 255: those after it are called once it returns, and the outcomes of all
+// come with its. Batches grow past one element only while calls take a few
+// microseconds, so slow calls such as I/O are handed out one at a time; a
+// call that is slow among fast ones may share a batch.
 //
 // fn's ctx derives from ctx. When ctx ends before every element of in has
 // been read and called, no new call starts, the outcomes of the calls made

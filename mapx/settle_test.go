@@ -268,6 +268,50 @@ func TestSettleGoexit(t *testing.T) {
 	}
 }
 
+// goexitAfterCancel returns a fn for two workers whose call of element 1
+// ends ctx with cause once element 0's call has started, and whose call of
+// element 0 then calls runtime.Goexit once fn's ctx has ended (t.FailNow on
+// a canceled ctx). No other element is called: element 1's worker finds ctx
+// ended, the other is in element 0.
+func goexitAfterCancel(cancel context.CancelCauseFunc, cause error) func(context.Context, int) (int, error) {
+	started := make(chan struct{})
+	return func(ctx context.Context, v int) (int, error) {
+		switch v {
+		case 0:
+			close(started)
+			<-ctx.Done()
+			runtime.Goexit()
+		case 1:
+			<-started
+			cancel(cause)
+		}
+		return v, nil
+	}
+}
+
+// A Goexit that comes after ctx ended, in reaction to it, changes nothing
+// for the elements that ctx's end left uncalled: they all get ctx's cause,
+// and the Goexit's own element ErrGoexit.
+func TestSettleGoexitAfterContextEnded(t *testing.T) {
+	const n = 10
+	errStop := errors.New("stop")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	out, errs := mapx.Settle(ctx, ints(n), 2, goexitAfterCancel(cancel, errStop))
+	wantOut, wantErrs := make([]int, n), make([]error, n)
+	wantOut[1] = 1
+	wantErrs[0] = errgroupx.ErrGoexit
+	for i := 2; i < n; i++ {
+		wantErrs[i] = errStop
+	}
+	if diff := cmp.Diff(wantOut, out); diff != "" {
+		t.Errorf("out (-want +got):\n%s", diff)
+	}
+	if diff := diffErrors(wantErrs, errs); diff != "" {
+		t.Errorf("errs (-want +got):\n%s", diff)
+	}
+}
+
 // With several workers, every element not called after a Goexit has
 // ErrGoexit, and none is left without an outcome.
 func TestSettleGoexitManyWorkers(t *testing.T) {

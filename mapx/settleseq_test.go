@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 
 	"github.com/fanout-go/fanout/errgroupx"
 	"github.com/fanout-go/fanout/mapx"
@@ -79,9 +80,9 @@ func TestSettleSeqNilIsEmpty(t *testing.T) {
 	}
 }
 
-// A slow call holds back no other outcome, and no other call: element 0's
-// call returns only once every other element's outcome has been yielded.
-// MapSeq would wait for it forever.
+// A slow call handed out alone, as the first is, holds back no other outcome,
+// and no other call: element 0's call returns only once every other
+// element's outcome has been yielded. MapSeq would wait for it forever.
 func TestSettleSeqSlowCallHoldsNothingBack(t *testing.T) {
 	const n = 10_000
 	release := make(chan struct{})
@@ -101,6 +102,36 @@ func TestSettleSeqSlowCallHoldsNothingBack(t *testing.T) {
 	if len(order) != n || order[n-1] != 0 {
 		t.Fatalf("%d outcomes, the last of index %d; want %d, the last of index 0", len(order), order[len(order)-1], n)
 	}
+}
+
+// A slow call among fast ones holds back no other batch, only the elements
+// handed out with it, at most 255: element 5000's call returns only once
+// every other outcome but 255 at most has been yielded. In the bubble every
+// batch of calls takes no time, so batches grow to their largest, and if
+// more were held back, every goroutine would block and the test would fail.
+func TestSettleSeqSlowCallHoldsBackItsBatchAlone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n, slow, maxBatch = 10_000, 5000, 256
+		release := make(chan struct{})
+		yielded := 0
+		for o := range mapx.SettleSeq(context.Background(), count(n, nil), 4, func(_ context.Context, v int) (int, error) {
+			if v == slow {
+				<-release
+			}
+			return v, nil
+		}) {
+			if o.Err != nil || o.Value != o.Index {
+				t.Fatalf("outcome %+v, want its index and no error", o)
+			}
+			yielded++
+			if yielded == n-maxBatch {
+				close(release)
+			}
+		}
+		if yielded != n {
+			t.Errorf("%d outcomes, want %d", yielded, n)
+		}
+	})
 }
 
 func TestSettleSeqContextDoneOnEntry(t *testing.T) {
@@ -165,6 +196,29 @@ func TestSettleSeqContextCanceledAfter(t *testing.T) {
 	cancel()
 	if diff := diffOutcomes([]outcome{{Index: -1, Err: context.Canceled}}, settled(t, seq)); diff != "" {
 		t.Errorf("after the cancel (-want +got):\n%s", diff)
+	}
+}
+
+// A ctx that the last call ends, once every element has been called, ends
+// nothing early: every outcome comes, and no outcome of index -1. The reader
+// waits for room just after it sent the last batch; the batch before it
+// comes back and the cancel follows at once, so that both are ready when
+// the reader looks: a race, run many times.
+func TestSettleSeqContextEndedByLastCall(t *testing.T) {
+	for range 3000 {
+		ctx, cancel := context.WithCancel(context.Background())
+		var got []outcome
+		for o := range mapx.SettleSeq(ctx, count(2, nil), 1, func(_ context.Context, v int) (int, error) {
+			if v == 1 {
+				cancel()
+			}
+			return v, nil
+		}) {
+			got = append(got, o)
+		}
+		if len(got) != 2 || got[0].Index == -1 || got[1].Index == -1 {
+			t.Fatalf("outcomes %+v, want those of elements 0 and 1 alone", got)
+		}
 	}
 }
 
@@ -242,6 +296,19 @@ func TestSettleSeqGoexit(t *testing.T) {
 		}))
 	want := append([]outcome{{Index: -1, Err: errgroupx.ErrGoexit}}, wantSettled(ints(10))...)
 	want = append(want, outcome{Index: 10, Err: errgroupx.ErrGoexit})
+	if diff := diffOutcomes(want, got); diff != "" {
+		t.Errorf("SettleSeq (-want +got):\n%s", diff)
+	}
+}
+
+// A Goexit that comes after ctx ended, in reaction to it, is its element's
+// outcome, but the sequence still ends with ctx's cause: ctx stopped it.
+func TestSettleSeqGoexitAfterContextEnded(t *testing.T) {
+	errStop := errors.New("stop")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	got := settled(t, mapx.SettleSeq(ctx, count(10, nil), 2, goexitAfterCancel(cancel, errStop)))
+	want := []outcome{{Index: -1, Err: errStop}, {Index: 0, Err: errgroupx.ErrGoexit}, {Index: 1, Value: 1}}
 	if diff := diffOutcomes(want, got); diff != "" {
 		t.Errorf("SettleSeq (-want +got):\n%s", diff)
 	}

@@ -36,6 +36,10 @@ type sliceRun[T, R any] struct {
 	// worker has unwound, time in which the other workers could start dozens
 	// of tiny calls. No call starts once it is set.
 	stop atomic.Bool
+	// exitedFirst is set by a worker whose call panicked or called Goexit
+	// before parent ended: for Settle, the Goexit is then why the elements
+	// left uncalled were.
+	exitedFirst atomic.Bool
 	// ended is set by a worker that left elements uncalled because ctx ended.
 	ended atomic.Bool
 }
@@ -59,11 +63,16 @@ func (r *sliceRun[T, R]) run(ctx context.Context, limit int) error {
 func (r *sliceRun[T, R]) work() error {
 	var at span
 	return unwinding(func() error { return r.calls(&at) }, func() {
+		if r.parent.Err() == nil {
+			r.exitedFirst.Store(true)
+		}
 		r.stop.Store(true)
 		if r.settle {
-			// Settle's outcome of a Goexit, for its element and for the rest
-			// of the chunk. (After a panic, Settle panics instead.)
-			fill(r.errSlice()[at.i:at.hi], errgroupx.ErrGoexit)
+			// Settle's outcome of a Goexit, for its element, and the rest of
+			// the chunk left uncalled. (After a panic, Settle panics instead.)
+			errs := r.errSlice()
+			errs[at.i] = errgroupx.ErrGoexit
+			fill(errs[at.i+1:at.hi], r.cause())
 		}
 	})
 }
@@ -76,7 +85,7 @@ type span struct{ i, hi int }
 func (r *sliceRun[T, R]) calls(at *span) error {
 	// Locals, not fields: fn may write to memory, so the compiler reloads
 	// fields through r after each call.
-	in, out, settle, fn, ctx := r.in, r.out, r.settle, r.fn, r.ctx
+	in, out, settle, fn, ctx, parent := r.in, r.out, r.settle, r.fn, r.ctx, r.parent
 	w := r.claims.cursor()
 	for {
 		lo, hi := w.claim()
@@ -86,9 +95,12 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 		at.hi = hi
 		for at.i = lo; at.i < hi; at.i++ {
 			// Checked before every call, not every chunk: once a call failed
-			// or ctx ended, no new call may start. Each check is one atomic
-			// load.
-			if r.stop.Load() || ctx.Err() != nil {
+			// or the caller's ctx ended, no new call may start. Each check is
+			// one atomic load. The caller's ctx, not the group's: the group's
+			// ends a moment after it, once the context package has passed the
+			// cancel on (from a goroutine of its own, for a ctx of a type it
+			// does not know), and every failure of the group sets stop.
+			if r.stop.Load() || parent.Err() != nil {
 				r.skip(at.i, hi)
 				return nil
 			}
@@ -114,11 +126,11 @@ func (r *sliceRun[T, R]) skip(i, hi int) {
 	}
 }
 
-// cause returns why Settle calls no more elements: a call of Goexit (for
-// Settle only a panic, re-raised, or a Goexit sets stop), or the end of the
-// caller's ctx.
+// cause returns why Settle calls no more elements: the first of a call of
+// Goexit (for Settle only a panic, re-raised, or a Goexit stops the run) and
+// the end of the caller's ctx.
 func (r *sliceRun[T, R]) cause() error {
-	if r.stop.Load() {
+	if r.exitedFirst.Load() {
 		return errgroupx.ErrGoexit
 	}
 	return context.Cause(r.parent)

@@ -48,7 +48,12 @@ type stream[T, R any] struct {
 	// stop is set by a worker the moment its call fails in a way that ends
 	// the range (MapSeq: any error; both: a panic or Goexit), before the
 	// group cancels ctx, so that the other workers start no call after it.
-	stop      atomic.Bool
+	stop atomic.Bool
+	// exitedFirst is set by a worker whose call panicked or called Goexit
+	// before parent ended: for SettleSeq, the Goexit is then why the
+	// sequence ended early.
+	exitedFirst atomic.Bool
+
 	mu        sync.Mutex
 	finished  []*batch[T, R] // guarded by mu: computed, not yet taken back
 	abandoned []*batch[T, R] // guarded by mu: a worker left by Goexit or panic inside fn
@@ -128,7 +133,7 @@ func (s *stream[T, R]) rangeOver(in iter.Seq[T]) {
 	}
 	err := s.close()
 	if !s.ordered {
-		s.settle(err)
+		s.settle()
 		return
 	}
 	if err == nil && s.failed {
@@ -148,6 +153,8 @@ func (s *stream[T, R]) close() error {
 		return nil
 	}
 	s.closed = true
+	// The workers look at stop, not at the group's ctx, before each call.
+	s.stop.Store(true)
 	s.cancel()
 	close(s.work)
 	return s.g.Wait()
@@ -177,10 +184,10 @@ func (s *stream[T, R]) abort() {
 	s.close()
 }
 
-// settle ends SettleSeq's range once close has returned err: it yields the
+// settle ends SettleSeq's range once close has returned: it yields the
 // outcomes of the calls made since the last yield, then, if an element was
 // left uncalled, the outcome of index -1 that says why.
-func (s *stream[T, R]) settle(err error) {
+func (s *stream[T, R]) settle() {
 	for _, b := range s.abandoned {
 		// A worker's Goexit in the call of b.items[b.called] (a panic would
 		// have been re-raised by close).
@@ -196,9 +203,12 @@ func (s *stream[T, R]) settle(err error) {
 		return
 	}
 	if s.skipped {
-		if err == nil {
-			err = context.Cause(s.parent)
+		// An element was left uncalled because the caller's ctx ended or a
+		// call of Goexit stopped the range, whichever came first.
+		cause := context.Cause(s.parent)
+		if s.exitedFirst.Load() {
+			cause = errgroupx.ErrGoexit
 		}
-		s.yieldOutcome(Outcome[R]{Index: -1, Err: err})
+		s.yieldOutcome(Outcome[R]{Index: -1, Err: cause})
 	}
 }

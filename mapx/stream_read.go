@@ -51,7 +51,9 @@ func (s *stream[T, R]) newBatch() *batch[T, R] {
 // send hands the filled batch to a worker, waits for room for the next one,
 // and yields what is ready. It reports false when the range must stop.
 func (s *stream[T, R]) send() bool {
-	if s.ctx.Err() != nil {
+	// The caller's ctx too: the group's ends a moment after it, and the
+	// workers would skip the batch.
+	if s.parent.Err() != nil || s.ctx.Err() != nil {
 		s.failed = true
 		return false
 	}
@@ -141,6 +143,13 @@ func (s *stream[T, R]) await() bool {
 			s.waiting.Store(false)
 		case <-s.ctx.Done():
 			s.waiting.Store(false)
+			// A batch may have come back too, its token ready beside Done
+			// when the select chose: it is yielded as if it had come first.
+			// Else, when the last call ends ctx just after its batch was
+			// sent, SettleSeq would end early though every element was called.
+			if s.collect() {
+				return true
+			}
 			s.failed = true
 			return false
 		}
@@ -200,8 +209,8 @@ func (s *stream[T, R]) yieldReady() bool {
 // emitOrdered yields the results of MapSeq's oldest batch, and frees it. It
 // reports false when the range must stop.
 func (s *stream[T, R]) emitOrdered(b *batch[T, R]) bool {
-	if s.stop.Load() || s.ctx.Err() != nil {
-		// The worker may have skipped elements of this batch.
+	if b.called < len(b.items) || s.stop.Load() || s.ctx.Err() != nil {
+		// The worker skipped elements of this batch, or may have.
 		s.failed = true
 		return false
 	}

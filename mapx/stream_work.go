@@ -14,6 +14,9 @@ import (
 func (s *stream[T, R]) serve() error {
 	var at place[T, R]
 	return unwinding(func() error { return s.compute(&at) }, func() {
+		if s.parent.Err() == nil {
+			s.exitedFirst.Store(true)
+		}
 		s.stop.Store(true)
 		if at.b != nil && !s.ordered {
 			// SettleSeq reports a Goexit as its element's outcome, once the
@@ -43,7 +46,9 @@ func (s *stream[T, R]) compute(at *place[T, R]) error {
 		}
 		at.b = b
 		for at.i = 0; at.i < n; at.i++ {
-			if s.stop.Load() || s.ctx.Err() != nil {
+			// The caller's ctx, not the group's, which ends a moment after
+			// it; every failure of the group, and close, set stop.
+			if s.stop.Load() || s.parent.Err() != nil {
 				break // no new call after a failure; the reader sees it
 			}
 			i := at.i
