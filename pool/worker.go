@@ -103,8 +103,10 @@ func (p *Pool) call(t task, dying *worker, ctx, carried context.Context) error {
 func (p *Pool) finish(w *worker, t task, err error) task {
 	// A group hears of a failure first, so that its Wait, woken by the
 	// settling, finds it.
-	if c := t.state().callerOf(); err != nil && c != nil && c.group != nil {
-		c.group.failed(t.state(), err)
+	if err != nil {
+		if c := t.state().callerOf(); c != nil && c.group != nil {
+			c.group.failed(t.state(), err)
+		}
 	}
 	var next task
 	var admitted *waiter
