@@ -3,6 +3,7 @@ package pool_test
 import (
 	"context"
 	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -258,4 +259,43 @@ func newChanPool(n int) *chanPool {
 func (c *chanPool) close() {
 	close(c.tasks)
 	c.done.Wait()
+}
+
+// BenchmarkNewClose makes a pool of many workers and closes it without a
+// task, and then with 1,000 tiny tasks from one submitter: the cost of
+// starting and ending workers, most of which never run a task, as in pond's
+// benchmark of 200,000 workers (bench/, PondRand). The baseline starts as
+// many goroutines parked on channels, and ends them.
+func BenchmarkNewClose(b *testing.B) {
+	const workers = 10_000
+	for _, tasks := range []int{0, 1000} {
+		b.Run("impl=pool/tasks="+strconv.Itoa(tasks), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				p := pool.New(context.Background(), workers)
+				for range tasks {
+					p.Go(tinyErr)
+				}
+				p.Close()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*workers), "ns/worker")
+		})
+	}
+	b.Run("impl=goroutines", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var wg sync.WaitGroup
+			wg.Add(workers)
+			stop := make(chan struct{})
+			for range workers {
+				go func() {
+					defer wg.Done()
+					<-stop
+				}()
+			}
+			close(stop)
+			wg.Wait()
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*workers), "ns/worker")
+	})
 }

@@ -43,14 +43,22 @@ func (p *Pool) work(w *worker, t task) {
 	// A goroutine starts with the labels of the one that started it: New's
 	// caller, or the task whose Goexit this worker replaces.
 	pprof.SetGoroutineLabels(p.labels)
+	if t == nil {
+		t = <-w.wake
+	}
+	if t == nil {
+		return
+	}
+	// The slot is held from the first task on, not from the start: finding
+	// the goroutine's id is a traceback under the runtime's print lock
+	// (nest.Slot.Hold), which the workers of a large pool, most never given
+	// a task, would otherwise take in turn (BenchmarkNewClose).
 	w.slot.Hold()
-	for {
-		if t == nil {
-			if t = <-w.wake; t == nil {
-				return
-			}
-		}
+	for t != nil {
 		t = p.finish(w, t, p.run(t, w, false, p.labels))
+		if t == nil {
+			t = <-w.wake
+		}
 	}
 }
 
