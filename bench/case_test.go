@@ -117,12 +117,9 @@ func shapes(c *bench.Contender) []shape {
 		if n > 0 {
 			start = []int{0}
 		}
-		c.Tree(ctx, start, limit, func(_ context.Context, v int, add func(int)) error {
+		c.Tree(ctx, start, limit, func(_ context.Context, v int) (int, int, error) {
 			work(v)
-			for k := 2*v + 1; k <= 2*v+2 && k < n; k++ {
-				add(k)
-			}
-			return nil
+			return min(2*v+1, n), min(2*v+3, n), nil
 		})
 	})
 	add("SharedPool", c.SharedPool != nil, func(n, limit int, work func(int) int) {
@@ -269,14 +266,11 @@ func TestTreeError(t *testing.T) {
 			continue
 		}
 		t.Run(c.Name, func(t *testing.T) {
-			err := c.Tree(context.Background(), []int{0}, 3, func(_ context.Context, v int, add func(int)) error {
+			err := c.Tree(context.Background(), []int{0}, 3, func(_ context.Context, v int) (int, int, error) {
 				if v == 5 {
-					return boom
+					return 0, 0, boom
 				}
-				for k := 2*v + 1; k <= 2*v+2 && k < 1000; k++ {
-					add(k)
-				}
-				return nil
+				return min(2*v+1, 1000), min(2*v+3, 1000), nil
 			})
 			if !errors.Is(err, boom) {
 				t.Errorf("Tree = %v, want %v", err, boom)
@@ -361,17 +355,19 @@ func TestChecksCatchWrongOutput(t *testing.T) {
 		{"Settle joins the errors", "EveryOutcome", &bench.Contender{
 			Settle: settle(func(errs []error) []error { return []error{errors.Join(errs...)} })}, true},
 		{"Tree skips a child", "TreeCPU", &bench.Contender{
-			Tree: func(ctx context.Context, start []int, _ int, visit func(context.Context, int, func(int)) error) error {
+			Tree: func(ctx context.Context, start []int, _ int, visit func(context.Context, int) (int, int, error)) error {
 				stack := start
 				for len(stack) > 0 {
 					v := stack[0]
 					stack = stack[1:]
-					if err := visit(ctx, v, func(k int) {
+					lo, hi, err := visit(ctx, v)
+					if err != nil {
+						return err
+					}
+					for k := lo; k < hi; k++ {
 						if k != 7 {
 							stack = append(stack, k)
 						}
-					}); err != nil {
-						return err
 					}
 				}
 				return nil

@@ -60,12 +60,15 @@ type Contender struct {
 	Settle func(ctx context.Context, in []int, limit int,
 		fn func(context.Context, int) (int, error)) (out []int, errs []error)
 
-	// Tree visits the values of start and every value that a visit adds,
+	// Tree visits the values of start and every value that a visit finds,
 	// with at most limit visits at once, and returns the first error of a
-	// visit. visit calls add from its own goroutine, before it returns
+	// visit. A visit that succeeds has found the values lo, lo+1, ...,
+	// hi-1, which the glue adds the library's way; one that fails has found
+	// nothing. A run of ints rather than a callback or a slice, so that no
+	// contender's glue pays an allocation per visit to hand them over
 	// (TreeCPU, TreeIO).
 	Tree func(ctx context.Context, start []int, limit int,
-		visit func(ctx context.Context, v int, add func(int)) error) error
+		visit func(ctx context.Context, v int) (lo, hi int, err error)) error
 
 	// SharedPool starts a pool of the given number of workers and returns
 	// group, which runs task(0), ..., task(n-1) on that pool and returns

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"cmp"
 	"context"
 	"iter"
 
@@ -104,23 +103,23 @@ func perItemContender(name, module, note string,
 			})
 			return out, errs
 		},
-		// Tree: a visit that adds a value starts its visit with TryGo, and
-		// makes it itself when the group is full. Go would block there, and
+		// Tree: each value a visit found starts its visit with TryGo, which
+		// is made inline when the group is full. Go would block there, and
 		// once every goroutine of the group blocked in Go, waiting for one of
 		// them to return, none would (errgroupx's doc says so too).
 		Tree: func(ctx context.Context, start []int, limit int,
-			visit func(context.Context, int, func(int)) error) error {
+			visit func(context.Context, int) (int, int, error)) error {
 			g, ctx := newGroup(ctx)
 			g.SetLimit(limit)
 			var walk func(v int) error
 			walk = func(v int) error {
-				var inline error // the first error of a visit made here
-				err := visit(ctx, v, func(child int) {
-					if !g.TryGo(func() error { return walk(child) }) {
-						inline = cmp.Or(inline, walk(child))
+				lo, hi, err := visit(ctx, v)
+				for k := lo; k < hi && err == nil; k++ {
+					if !g.TryGo(func() error { return walk(k) }) {
+						err = walk(k)
 					}
-				})
-				return cmp.Or(err, inline)
+				}
+				return err
 			}
 			for _, v := range start {
 				g.Go(func() error { return walk(v) })

@@ -75,9 +75,16 @@ var fanout = &Contender{
 	},
 	Settle: mapx.Settle[int, int],
 	Tree: func(ctx context.Context, start []int, limit int,
-		visit func(context.Context, int, func(int)) error) error {
+		visit func(context.Context, int) (int, int, error)) error {
 		return mapx.Expand(ctx, start, limit, func(ctx context.Context, v int, more mapx.Adder[int]) error {
-			return visit(ctx, v, more.Add)
+			lo, hi, err := visit(ctx, v)
+			if err != nil {
+				return err
+			}
+			for k := lo; k < hi; k++ {
+				more.Add(k)
+			}
+			return nil
 		})
 	},
 	SharedPool: func(workers int) (func(int, func(int)), func()) {

@@ -56,11 +56,11 @@ func unorderedOn(in iter.Seq[int], fn func(int) int, emit func(int), submit func
 
 // handTree walks a tree by hand: limit goroutines, the caller's among them,
 // take values from a shared stack, visit them, and push what each visit
-// added, all at once after it. A goroutine that finds the stack empty while
-// visits still run waits for them to add more. After a failure the stack is
+// found, all at once after it. A goroutine that finds the stack empty while
+// visits still run waits for them to push more. After a failure the stack is
 // dropped and nothing more is pushed.
 func handTree(ctx context.Context, start []int, limit int,
-	visit func(context.Context, int, func(int)) error) error {
+	visit func(context.Context, int) (int, int, error)) error {
 	var (
 		mu    sync.Mutex
 		more  = sync.NewCond(&mu) // signaled when the stack grows or the walk ends
@@ -72,8 +72,6 @@ func handTree(ctx context.Context, start []int, limit int,
 		first   error
 	)
 	work := func() {
-		var found []int
-		add := func(v int) { found = append(found, v) }
 		mu.Lock()
 		defer mu.Unlock()
 		for {
@@ -86,19 +84,20 @@ func handTree(ctx context.Context, start []int, limit int,
 			v := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			mu.Unlock()
-			found = found[:0]
-			err := visit(ctx, v, add)
+			lo, hi, err := visit(ctx, v)
 			mu.Lock()
 			if err != nil && first == nil {
 				first = err
 				pending -= len(stack)
 				stack = nil
 			}
-			if first != nil {
-				found = found[:0]
+			if err != nil || first != nil {
+				hi = lo // a failed visit found nothing; after a failure nothing is pushed
 			}
-			stack = append(stack, found...)
-			if pending += len(found) - 1; pending == 0 || len(found) > 0 {
+			for k := lo; k < hi; k++ {
+				stack = append(stack, k)
+			}
+			if pending += hi - lo - 1; pending == 0 || hi > lo {
 				more.Broadcast()
 			}
 		}

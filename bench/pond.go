@@ -77,7 +77,7 @@ var pondC = &Contender{
 	},
 	// Tree: pond stops nothing at a failure here; the glue keeps the first.
 	Tree: func(ctx context.Context, start []int, limit int,
-		visit func(context.Context, int, func(int)) error) error {
+		visit func(context.Context, int) (int, int, error)) error {
 		p := pond.NewPool(limit)
 		defer p.StopAndWait()
 		var (
@@ -90,8 +90,12 @@ var pondC = &Contender{
 			wg.Add(1)
 			err := p.Go(func() {
 				defer wg.Done()
-				if err := visit(ctx, v, add); err != nil {
+				lo, hi, err := visit(ctx, v)
+				if err != nil {
 					once.Do(func() { first = err })
+				}
+				for k := lo; k < hi && err == nil; k++ {
+					add(k)
 				}
 			})
 			if err != nil {

@@ -54,14 +54,17 @@ var sequential = &Contender{
 	},
 	// Tree keeps the values still to visit on a stack: depth first.
 	Tree: func(ctx context.Context, start []int, _ int,
-		visit func(context.Context, int, func(int)) error) error {
+		visit func(context.Context, int) (int, int, error)) error {
 		stack := slices.Clone(start)
-		push := func(v int) { stack = append(stack, v) }
 		for len(stack) > 0 {
 			v := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			if err := visit(ctx, v, push); err != nil {
+			lo, hi, err := visit(ctx, v)
+			if err != nil {
 				return err
+			}
+			for k := lo; k < hi; k++ {
+				stack = append(stack, k)
 			}
 		}
 		return nil

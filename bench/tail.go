@@ -32,12 +32,7 @@ func tailCall(v int) int {
 // over the slowest call where that is more.
 func tailTrial(stream func(iter.Seq[int], int, func(int) int, func(int)), n int, ordered bool) *trial {
 	want := apply(iota(n), napResult)
-	var slow int
-	for v := range n {
-		if v%tailEvery == 0 {
-			slow++
-		}
-	}
+	slow := (n + tailEvery - 1) / tailEvery // the calls v%tailEvery == 0 of 0..n-1
 	ideal := max((time.Duration(slow)*tailSlow+time.Duration(n-slow)*tailQuick)/tailLimit, tailSlow)
 	t := &trial{metric: overIdeal(ideal)}
 	if ordered {

@@ -7,7 +7,7 @@ import (
 )
 
 // The trees: node v has the children 10v+1, ..., 10v+10, those below the
-// tree's size; node 0 is the root. A visit adds its node's children: work
+// tree's size; node 0 is the root. A visit finds its node's children: work
 // that finds more work as it goes, like a crawler or a directory walk.
 const (
 	treeFanout  = 10
@@ -23,15 +23,13 @@ func treeTrial(c *Contender, n, limit int, nap time.Duration) *trial {
 	visits := make([]int32, n) // visits[v] is written by v's visit alone
 	ops := 0
 	var err error
-	visit := func(_ context.Context, v int, add func(int)) error {
+	visit := func(_ context.Context, v int) (lo, hi int, err error) {
 		if nap > 0 {
 			time.Sleep(nap)
 		}
 		visits[v]++
-		for k := treeFanout*v + 1; k <= treeFanout*v+treeFanout && k < n; k++ {
-			add(k)
-		}
-		return nil
+		lo = min(treeFanout*v+1, n)
+		return lo, min(lo+treeFanout, n), nil
 	}
 	t := &trial{
 		run: func() {
