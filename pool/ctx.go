@@ -39,7 +39,7 @@ type merged struct {
 // slot, and what to call when the task returns.
 func (p *Pool) runCtx(c *caller, w *worker) (context.Context, func()) {
 	cctx := c.ctx
-	if tc, ok := cctx.(*taskCtx); ok && tc.p == p {
+	if p.isTaskCtx(cctx) {
 		// A task's own ctx, handed to its child: it ends with the pool's.
 		if p.slotOf(cctx) == w {
 			return cctx, nop
@@ -66,6 +66,13 @@ func (p *Pool) runCtx(c *caller, w *worker) (context.Context, func()) {
 }
 
 func nop() {}
+
+// isTaskCtx reports whether ctx is the ctx of a task of p's as the task got
+// it, which ends with the pool's ctx.
+func (p *Pool) isTaskCtx(ctx context.Context) bool {
+	tc, ok := ctx.(*taskCtx)
+	return ok && tc.p == p
+}
 
 // poolEnded cancels tc because the pool's ctx has ended, unless it has
 // ended already.

@@ -61,10 +61,11 @@ func NewGroup[R any](ctx context.Context, p *Pool) *Group[R] {
 	}
 	g := &Group[R]{p: p, parent: ctx}
 	g.ctx, g.cancel = context.WithCancelCause(ctx)
-	if p.slotOf(ctx) == nil || ctx.Done() == nil {
-		// Not a task's ctx, which ends with the pool's already: make the
-		// group's end with it, once for all its tasks, which then run with
-		// it as it is.
+	if !p.isTaskCtx(ctx) {
+		// Not a task's own ctx, which alone is known to end with the pool's
+		// (a ctx that carries a task's slot may not: context.WithoutCancel
+		// keeps it): make the group's end with it, once for all its tasks,
+		// which then run with it as it is.
 		g.ends = append(g.ends, after(p.ctx, func() { g.cancel(context.Cause(p.ctx)) }))
 	}
 	// Queued tasks never run once the group's ctx has ended: they are
