@@ -51,12 +51,12 @@ func (p *Pool) slotOf(ctx context.Context) *worker {
 }
 
 // acceptsChildLocked reports whether the pool, not open any more, accepts a
-// task submitted with cctx: while Close drains, a task that Close waits for
-// may still add its children with its own ctx; they are part of the work
-// that Close drains. Nothing gets in once the drain is over: the workers
-// are gone.
-func (p *Pool) acceptsChildLocked(cctx context.Context) bool {
-	return p.phase == draining && p.slotOf(cctx) != nil
+// task submitted with a ctx that carries the slot of on (slotOf; nil if
+// none): while Close drains, a task that Close waits for may still add its
+// children with its own ctx; they are part of the work that Close drains.
+// Nothing gets in once the drain is over: the workers are gone.
+func (p *Pool) acceptsChildLocked(on *worker) bool {
+	return p.phase == draining && on != nil
 }
 
 // waitNested waits until the task t of p's completes, for a caller whose

@@ -190,7 +190,7 @@ again:
 	// The order of the cases is the order of precedence: Close beats the end
 	// of ctx, which beats the caller's ctx, which beats room.
 	switch {
-	case p.phase != open && !p.acceptsChildLocked(cctx):
+	case p.phase != open && !p.acceptsChildLocked(on):
 		p.refuseLocked(t)
 	case p.ended:
 		p.stats.Submitted++
