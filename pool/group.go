@@ -199,7 +199,7 @@ func (g *Group[R]) newTask(fn func(ctx context.Context) (R, error), method strin
 // failed records that a task of the group failed with err, and cancels the
 // group's tasks. The pool calls it when the task returns, before it settles
 // the task's Future.
-func (g *Group[R]) failed(_ *taskState, err error) {
+func (g *Group[R]) failed(err error) {
 	g.mu.Lock()
 	g.errs = append(g.errs, err)
 	g.mu.Unlock()

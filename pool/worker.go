@@ -113,7 +113,7 @@ func (p *Pool) finish(w *worker, t task, err error) task {
 	// settling, finds it.
 	if err != nil {
 		if c := t.state().callerOf(); c != nil && c.group != nil {
-			c.group.failed(t.state(), err)
+			c.group.failed(err)
 		}
 	}
 	var next task
