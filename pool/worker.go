@@ -33,7 +33,7 @@ type worker struct {
 func (p *Pool) newWorker() *worker {
 	w := &worker{wake: make(chan task, 1), p: p}
 	w.slot = nest.New(w)
-	w.ctx = &taskCtx{Context: nest.NewContext(p.ctx, w.slot), p: p}
+	w.ctx = w.taskCtx(p.ctx, nil)
 	return w
 }
 
