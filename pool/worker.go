@@ -17,7 +17,8 @@ type worker struct {
 	wake chan task
 	p    *Pool
 	// slot is the right to run a task on this worker, held by its goroutine
-	// and lent while its task waits (nest.go).
+	// from its first task on (work), and lent while its task waits
+	// (nest.go).
 	slot *nest.Slot
 	// ctx is what Submit's and Go's tasks run with on this worker's slot:
 	// the pool's ctx, carrying slot.
