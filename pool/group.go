@@ -30,9 +30,10 @@ type Group[R any] struct {
 
 	mu sync.Mutex
 	// Guarded by mu.
-	tasks  []*Future[R] // in the order of Go and TryGo
-	errs   []error      // of the tasks that ran and failed, in the order they failed
-	waited bool
+	tasks    []*Future[R]          // in the order of Go and TryGo
+	err      error                 // the first failure of a task that ran
+	panicked *errgroupx.PanicError // the first panic, which outranks err
+	waited   bool
 }
 
 // end is an AfterFunc registered by a Group, and how to know it has run.
@@ -166,15 +167,13 @@ func (g *Group[R]) Wait() ([]R, error) {
 	})
 
 	g.mu.Lock()
-	errs := g.errs
+	err, pe := g.err, g.panicked
 	g.mu.Unlock()
-	for _, err := range errs {
-		if pe, ok := err.(*errgroupx.PanicError); ok {
-			panic(pe)
-		}
+	if pe != nil {
+		panic(pe)
 	}
-	if len(errs) > 0 {
-		return nil, errs[0]
+	if err != nil {
+		return nil, err
 	}
 	values := make([]R, len(tasks))
 	for i, f := range tasks {
@@ -201,7 +200,12 @@ func (g *Group[R]) newTask(fn func(ctx context.Context) (R, error), method strin
 // the task's Future.
 func (g *Group[R]) failed(err error) {
 	g.mu.Lock()
-	g.errs = append(g.errs, err)
+	if g.err == nil {
+		g.err = err
+	}
+	if pe, ok := err.(*errgroupx.PanicError); ok && g.panicked == nil {
+		g.panicked = pe
+	}
 	g.mu.Unlock()
 	g.cancel(err)
 }
