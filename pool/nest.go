@@ -73,18 +73,22 @@ func (p *Pool) waitNested(ctx context.Context, t task, on *worker, giveUp bool) 
 	if giveUp {
 		gaveUp = ctx.Done()
 	}
-	if on.slot.Holds() {
-		if (!giveUp || ctx.Err() == nil) && p.runQueued(t, on, ctx) {
-			return true
-		}
-		takeBack := on.slot.Lend()
-		defer takeBack()
+	// settled waits for t to complete, or for ctx to end if giveUp.
+	settled := func() bool {
 		select {
 		case <-s.doneChan():
 			return true
 		case <-gaveUp:
 			return s.completed()
 		}
+	}
+	if on.slot.Holds() {
+		if (!giveUp || ctx.Err() == nil) && p.runQueued(t, on, ctx) {
+			return true
+		}
+		takeBack := on.slot.Lend()
+		defer takeBack()
+		return settled()
 	}
 	for {
 		if giveUp && ctx.Err() != nil {
@@ -95,12 +99,7 @@ func (p *Pool) waitNested(ctx context.Context, t task, on *worker, giveUp bool) 
 				return true
 			}
 			// Taken by a worker, or by another borrower: it runs, or ran.
-			select {
-			case <-s.doneChan():
-				return true
-			case <-gaveUp:
-				return s.completed()
-			}
+			return settled()
 		}
 		select {
 		case <-s.doneChan():
