@@ -39,25 +39,25 @@ type merged struct {
 // slot, and what to call when the task returns.
 func (p *Pool) runCtx(c *caller, w *worker) (context.Context, func()) {
 	cctx := c.ctx
-	if tc, ok := cctx.(*taskCtx); ok && tc.p == p {
+	if p.isTaskCtx(cctx) {
 		// A task's own ctx, handed to its child: it ends with the pool's.
 		if p.slotOf(cctx) == w {
 			return cctx, nop
 		}
-		return &taskCtx{Context: nest.NewContext(cctx, w.slot), p: p}, nop
+		return w.taskCtx(cctx, nil), nop
 	}
 	if c.group != nil {
 		// A group's ctx ends with the pool's (NewGroup), and is the same for
 		// every task of the group: marked once per worker.
 		if w.lastFrom != cctx {
-			w.lastFrom, w.lastCtx = cctx, &taskCtx{Context: nest.NewContext(cctx, w.slot), p: p}
+			w.lastFrom, w.lastCtx = cctx, w.taskCtx(cctx, nil)
 		}
 		return w.lastCtx, nop
 	}
 	m := &merged{}
 	inner, cancel := context.WithCancelCause(cctx)
 	m.cancel = cancel
-	tc := &taskCtx{Context: nest.NewContext(inner, w.slot), p: p, m: m}
+	tc := w.taskCtx(inner, m)
 	m.stop = context.AfterFunc(p.ctx, func() { tc.poolEnded() })
 	return tc, func() {
 		m.stop()
@@ -66,6 +66,19 @@ func (p *Pool) runCtx(c *caller, w *worker) (context.Context, func()) {
 }
 
 func nop() {}
+
+// taskCtx returns the ctx of a task that runs on w's slot: ctx carrying the
+// slot, with m as described at taskCtx.
+func (w *worker) taskCtx(ctx context.Context, m *merged) *taskCtx {
+	return &taskCtx{Context: nest.NewContext(ctx, w.slot), p: w.p, m: m}
+}
+
+// isTaskCtx reports whether ctx is the ctx of a task of p's as the task got
+// it, which ends with the pool's ctx.
+func (p *Pool) isTaskCtx(ctx context.Context) bool {
+	tc, ok := ctx.(*taskCtx)
+	return ok && tc.p == p
+}
 
 // poolEnded cancels tc because the pool's ctx has ended, unless it has
 // ended already.

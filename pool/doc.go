@@ -76,8 +76,9 @@
 // # Profiler labels
 //
 // The workers carry the pprof labels of the pool's context, not those of the
-// goroutine that called New. A task added with SubmitContext runs with the
-// labels of its ctx; every other task with those of the pool's context.
+// goroutine that called New. A task added with SubmitContext, GoContext or a
+// Group runs with the labels of its ctx; a task of Submit or Go with those of
+// the pool's context.
 // Labels that a task sets on its goroutine go when it returns. A task that
 // runs another inline (see Nested work) carries, afterwards, the labels of
 // the ctx it passed: pass the ctx that pprof.Do gives.
@@ -134,8 +135,10 @@
 // about 350 ns from Submit to the return of its Future's Wait, and 170 ns
 // with Go; workers reading functions from a bare channel take about 240 ns
 // and 115 ns for the same. Telling a task's goroutine from the others it
-// hands its ctx to costs about 2 µs: once per worker when it starts, and
-// each time a task's goroutine blocks in a wait with its ctx.
+// hands its ctx to costs about 2 µs: once per worker, at its first task
+// (a worker that never gets one never pays it), and each time a goroutine
+// that carries a task's ctx blocks in a wait with it, or finds the queue
+// full in SubmitContext.
 //
 // # Testing
 //

@@ -204,9 +204,9 @@ type caller struct {
 
 // taskGroup is what the pool knows of a Group: see caller.group.
 type taskGroup interface {
-	// failed is told that the task s ran and failed with err: it returned
-	// an error, panicked or called runtime.Goexit.
-	failed(s *taskState, err error)
+	// failed is told that one of its tasks ran and failed with err: it
+	// returned an error, panicked or called runtime.Goexit.
+	failed(err error)
 }
 
 // callerCtx returns the ctx given to SubmitContext for the task, or nil. s

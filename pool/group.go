@@ -30,9 +30,10 @@ type Group[R any] struct {
 
 	mu sync.Mutex
 	// Guarded by mu.
-	tasks  []*Future[R] // in the order of Go and TryGo
-	errs   []error      // of the tasks that ran and failed, in the order they failed
-	waited bool
+	tasks    []*Future[R]          // in the order of Go and TryGo
+	err      error                 // the first failure of a task that ran
+	panicked *errgroupx.PanicError // the first panic, which outranks err
+	waited   bool
 }
 
 // end is an AfterFunc registered by a Group, and how to know it has run.
@@ -61,10 +62,11 @@ func NewGroup[R any](ctx context.Context, p *Pool) *Group[R] {
 	}
 	g := &Group[R]{p: p, parent: ctx}
 	g.ctx, g.cancel = context.WithCancelCause(ctx)
-	if p.slotOf(ctx) == nil || ctx.Done() == nil {
-		// Not a task's ctx, which ends with the pool's already: make the
-		// group's end with it, once for all its tasks, which then run with
-		// it as it is.
+	if !p.isTaskCtx(ctx) {
+		// Not a task's own ctx, which alone is known to end with the pool's
+		// (a ctx that carries a task's slot may not: context.WithoutCancel
+		// keeps it): make the group's end with it, once for all its tasks,
+		// which then run with it as it is.
 		g.ends = append(g.ends, after(p.ctx, func() { g.cancel(context.Cause(p.ctx)) }))
 	}
 	// Queued tasks never run once the group's ctx has ended: they are
@@ -165,15 +167,13 @@ func (g *Group[R]) Wait() ([]R, error) {
 	})
 
 	g.mu.Lock()
-	errs := g.errs
+	err, pe := g.err, g.panicked
 	g.mu.Unlock()
-	for _, err := range errs {
-		if pe, ok := err.(*errgroupx.PanicError); ok {
-			panic(pe)
-		}
+	if pe != nil {
+		panic(pe)
 	}
-	if len(errs) > 0 {
-		return nil, errs[0]
+	if err != nil {
+		return nil, err
 	}
 	values := make([]R, len(tasks))
 	for i, f := range tasks {
@@ -198,9 +198,14 @@ func (g *Group[R]) newTask(fn func(ctx context.Context) (R, error), method strin
 // failed records that a task of the group failed with err, and cancels the
 // group's tasks. The pool calls it when the task returns, before it settles
 // the task's Future.
-func (g *Group[R]) failed(_ *taskState, err error) {
+func (g *Group[R]) failed(err error) {
 	g.mu.Lock()
-	g.errs = append(g.errs, err)
+	if g.err == nil {
+		g.err = err
+	}
+	if pe, ok := err.(*errgroupx.PanicError); ok && g.panicked == nil {
+		g.panicked = pe
+	}
 	g.mu.Unlock()
 	g.cancel(err)
 }

@@ -203,3 +203,32 @@ func TestGroupGrowsWhileWaiting(t *testing.T) {
 		t.Errorf("Wait() = %v, %v; want [5 4 3 2 1 0], nil", values, err)
 	}
 }
+
+// A group made by a task with a ctx that carries the task's worker but
+// not its end (context.WithoutCancel) still ends when the pool's ctx does,
+// as NewGroup promises.
+func TestGroupFromDetachedTaskCtxEndsWithPool(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		p := pool.New(ctx, 2)
+		started := make(chan struct{})
+		f := pool.Submit(p, func(ctx context.Context) (int, error) {
+			gctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+			defer stop()
+			g := pool.NewGroup[int](gctx, p)
+			g.Go(func(ctx context.Context) (int, error) {
+				close(started)
+				<-ctx.Done() // the pool's end, or never
+				return 0, ctx.Err()
+			})
+			_, err := g.Wait()
+			return 0, err
+		})
+		<-started
+		cancel()
+		if _, err := f.Wait(); !errors.Is(err, context.Canceled) {
+			t.Errorf("the group's Wait returned %v; want context.Canceled", err)
+		}
+		p.Close()
+	})
+}

@@ -51,12 +51,12 @@ func (p *Pool) slotOf(ctx context.Context) *worker {
 }
 
 // acceptsChildLocked reports whether the pool, not open any more, accepts a
-// task submitted with cctx: while Close drains, a task that Close waits for
-// may still add its children with its own ctx; they are part of the work
-// that Close drains. Nothing gets in once the drain is over: the workers
-// are gone.
-func (p *Pool) acceptsChildLocked(cctx context.Context) bool {
-	return p.phase == draining && p.slotOf(cctx) != nil
+// task submitted with a ctx that carries the slot of on (slotOf; nil if
+// none): while Close drains, a task that Close waits for may still add its
+// children with its own ctx; they are part of the work that Close drains.
+// Nothing gets in once the drain is over: the workers are gone.
+func (p *Pool) acceptsChildLocked(on *worker) bool {
+	return p.phase == draining && on != nil
 }
 
 // waitNested waits until the task t of p's completes, for a caller whose
@@ -73,18 +73,22 @@ func (p *Pool) waitNested(ctx context.Context, t task, on *worker, giveUp bool) 
 	if giveUp {
 		gaveUp = ctx.Done()
 	}
-	if on.slot.Holds() {
-		if (!giveUp || ctx.Err() == nil) && p.runQueued(t, on, ctx) {
-			return true
-		}
-		takeBack := on.slot.Lend()
-		defer takeBack()
+	// settled waits for t to complete, or for ctx to end if giveUp.
+	settled := func() bool {
 		select {
 		case <-s.doneChan():
 			return true
 		case <-gaveUp:
 			return s.completed()
 		}
+	}
+	if on.slot.Holds() {
+		if (!giveUp || ctx.Err() == nil) && p.runQueued(t, on, ctx) {
+			return true
+		}
+		takeBack := on.slot.Lend()
+		defer takeBack()
+		return settled()
 	}
 	for {
 		if giveUp && ctx.Err() != nil {
@@ -95,12 +99,7 @@ func (p *Pool) waitNested(ctx context.Context, t task, on *worker, giveUp bool) 
 				return true
 			}
 			// Taken by a worker, or by another borrower: it runs, or ran.
-			select {
-			case <-s.doneChan():
-				return true
-			case <-gaveUp:
-				return s.completed()
-			}
+			return settled()
 		}
 		select {
 		case <-s.doneChan():

@@ -104,22 +104,25 @@ type Pool struct {
 	// Each accepted task is settled exactly once, by whoever takes it out of
 	// its state under mu:
 	//
-	//	waiting  a worker or drop that admits it (it is then queued or
-	//	         running), endLocked (skipped), Close (refused, uncounted),
-	//	         or its SubmitContext submitter giving up (uncounted);
+	//	waiting  a worker, drop or claim that admits it (it is then queued
+	//	         or running; or failed, uncounted, if its SubmitContext ctx
+	//	         has ended), endLocked (skipped), Close (refused,
+	//	         uncounted), or its SubmitContext submitter giving up
+	//	         (uncounted);
 	//	queued   the worker that pops it (runs it; or skips it if its
-	//	         SubmitContext ctx has ended), drop when that ctx ends,
-	//	         a claim by WaitContext (runs it inline, nest.go), or
-	//	         endLocked (skipped; settleSkipped completes the Futures
-	//	         just after, outside mu);
+	//	         SubmitContext ctx has ended), drop when that ctx (or its
+	//	         Group's) ends, a claim by WaitContext or Group.Wait (runs
+	//	         it inline, nest.go), or endLocked (skipped; settleSkipped
+	//	         completes the Futures just after, outside mu);
 	//	running  whoever runs it, when it returns, panics or calls Goexit.
 	//
 	// Invariants, under mu: stats.Submitted = Queued + Running + Completed
 	// + Skipped; Blocked counts the waiters. Queued counts the live tasks in
 	// queue, at most size but for the children of tasks (nest.go): the ring
-	// also holds dead ones (dropped or claimed), passed over when popped. waiters is empty unless the queue is full and no worker idle;
-	// idle is empty unless the queue is empty. Once ended, both queue and
-	// waiters stay empty.
+	// also holds dead ones (dropped or claimed), passed over when popped.
+	// waiters is empty unless the queue is full and no worker idle; idle is
+	// empty unless the queue is empty. Once ended, both queue and waiters
+	// stay empty.
 
 	// Set by New, never changed.
 	ctx     context.Context // the pool's lifetime

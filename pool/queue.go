@@ -271,11 +271,17 @@ func (p *Pool) popWaiterLocked() (*waiter, task) {
 	if w == nil {
 		return nil, nil
 	}
+	return w, p.unwaitLocked(w)
+}
+
+// unwaitLocked takes w, whose task's fate is not decided yet, off the list
+// and returns its task, leaving w.t nil.
+func (p *Pool) unwaitLocked(w *waiter) task {
 	p.waiters.remove(w)
 	p.stats.Blocked--
 	t := w.t
 	w.t = nil
-	return w, t
+	return t
 }
 
 // waitLocked registers t's submitter as a waiter, and returns it for await.
@@ -310,9 +316,7 @@ func (p *Pool) await(w *waiter, cctx context.Context) {
 		p.observeEndLocked()
 		t := w.t
 		if t != nil {
-			p.waiters.remove(w)
-			p.stats.Blocked--
-			w.t = nil
+			p.unwaitLocked(w)
 			p.giveUpLocked(t, skipError("the caller's", cctx)) // not counted: never accepted
 		}
 		p.mu.Unlock()

@@ -61,8 +61,8 @@ func TrySubmit[R any](p *Pool, fn func(ctx context.Context) (R, error)) (*Future
 // see its ctx canceled.
 //
 // Besides the Future, SubmitContext allocates a small record of ctx and,
-// unless ctx is a task's own, the context that fn runs with; while the task
-// is queued, an AfterFunc on ctx. It panics if ctx or fn is nil.
+// unless ctx is a task's own and the child runs on that task's worker, the
+// context that fn runs with; while the task is queued, an AfterFunc on ctx. It panics if ctx or fn is nil.
 func SubmitContext[R any](ctx context.Context, p *Pool, fn func(ctx context.Context) (R, error)) *Future[R] {
 	if ctx == nil {
 		panic("pool: SubmitContext called with nil Context")
@@ -190,7 +190,7 @@ again:
 	// The order of the cases is the order of precedence: Close beats the end
 	// of ctx, which beats the caller's ctx, which beats room.
 	switch {
-	case p.phase != open && !p.acceptsChildLocked(cctx):
+	case p.phase != open && !p.acceptsChildLocked(on):
 		p.refuseLocked(t)
 	case p.ended:
 		p.stats.Submitted++

@@ -17,7 +17,8 @@ type worker struct {
 	wake chan task
 	p    *Pool
 	// slot is the right to run a task on this worker, held by its goroutine
-	// and lent while its task waits (nest.go).
+	// from its first task on (work), and lent while its task waits
+	// (nest.go).
 	slot *nest.Slot
 	// ctx is what Submit's and Go's tasks run with on this worker's slot:
 	// the pool's ctx, carrying slot.
@@ -33,7 +34,7 @@ type worker struct {
 func (p *Pool) newWorker() *worker {
 	w := &worker{wake: make(chan task, 1), p: p}
 	w.slot = nest.New(w)
-	w.ctx = &taskCtx{Context: nest.NewContext(p.ctx, w.slot), p: p}
+	w.ctx = w.taskCtx(p.ctx, nil)
 	return w
 }
 
@@ -113,7 +114,7 @@ func (p *Pool) finish(w *worker, t task, err error) task {
 	// settling, finds it.
 	if err != nil {
 		if c := t.state().callerOf(); c != nil && c.group != nil {
-			c.group.failed(t.state(), err)
+			c.group.failed(err)
 		}
 	}
 	var next task

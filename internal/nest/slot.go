@@ -81,23 +81,11 @@ func FromContext(ctx context.Context) *Slot {
 	return s
 }
 
-// Lend lends the slot that ctx carries, if the calling goroutine holds it,
-// and returns the function that takes it back: the caller must call it once
-// its wait is over, before it goes on running. Taking the slot back blocks
-// while a goroutine that borrowed it still runs on it. If ctx carries no
-// slot, or the caller does not hold it, Lend does nothing and returns a
-// function that does nothing.
-func Lend(ctx context.Context) (takeBack func()) {
-	s := FromContext(ctx)
-	if s == nil {
-		return nop
-	}
-	return s.Lend()
-}
-
-func nop() {}
-
-// Lend is the package's Lend for s.
+// Lend lends s, if the calling goroutine holds it, and returns the function
+// that takes it back: the caller must call it once its wait is over, before
+// it goes on running. Taking the slot back blocks while a goroutine that
+// borrowed it still runs on it. If the caller does not hold s, Lend does
+// nothing and returns a function that does nothing.
 func (s *Slot) Lend() (takeBack func()) {
 	s.mu.Lock()
 	held := s.holder != 0
@@ -197,6 +185,8 @@ func (s *Slot) Freed() <-chan struct{} {
 	}
 	return s.freed
 }
+
+func nop() {}
 
 var closed = func() chan struct{} {
 	c := make(chan struct{})

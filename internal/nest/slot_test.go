@@ -22,7 +22,7 @@ func TestUnheldSlotIsNotFree(t *testing.T) {
 	if s.Owner != "w" || s.Holds() || s.Free() || s.TryBorrow() {
 		t.Fatal("a slot held by no one is held or free")
 	}
-	nest.Lend(nest.NewContext(context.Background(), s))() // does nothing
+	s.Lend()() // does nothing
 	if s.Free() {
 		t.Fatal("a slot held by no one was lent")
 	}
@@ -34,7 +34,7 @@ func TestLendByHolderFreesTheSlot(t *testing.T) {
 	if !s.Holds() || s.Free() {
 		t.Fatal("a new slot is not held by its maker")
 	}
-	takeBack := nest.Lend(ctx)
+	takeBack := nest.FromContext(ctx).Lend()
 	if s.Holds() || !s.Free() {
 		t.Fatal("a lent slot is not free")
 	}
@@ -54,7 +54,7 @@ func TestLendByOtherGoroutineDoesNothing(t *testing.T) {
 	ctx := nest.NewContext(context.Background(), s)
 	done := make(chan bool)
 	go func() {
-		takeBack := nest.Lend(ctx) // the same ctx, but not the holder
+		takeBack := nest.FromContext(ctx).Lend() // the same ctx, but not the holder
 		free := s.Free()
 		takeBack()
 		done <- free
@@ -67,8 +67,10 @@ func TestLendByOtherGoroutineDoesNothing(t *testing.T) {
 	}
 }
 
-func TestLendWithoutSlotDoesNothing(t *testing.T) {
-	nest.Lend(context.Background())() // must not panic or block
+func TestFromContextWithoutSlot(t *testing.T) {
+	if s := nest.FromContext(context.Background()); s != nil {
+		t.Fatalf("FromContext of a ctx without a slot = %v; want nil", s)
+	}
 }
 
 // While a holder lends its slot, goroutines that borrow it run one at a time,
