@@ -39,9 +39,9 @@ func Settle[T, R any](ctx context.Context, in []T, limit int,
 		return out, errs
 	}
 	r := &sliceRun[T, R]{in: in, out: out, fn: fn, settle: true}
-	r.run(ctx, limit) // only ever ErrGoexit, which r.cause gives
+	r.run(ctx, limit) // only ever ErrGoexit, which r.cause gives too
 	if claimed := r.claims.claimed(); claimed < len(in) {
-		fill(r.errSlice()[claimed:], r.cause())
+		fill(r.errSlice()[claimed:], r.cause(r.parent))
 	}
 	if p := r.errs.Load(); p != nil {
 		errs = *p

@@ -45,14 +45,7 @@ type stream[T, R any] struct {
 
 	// Shared with the workers.
 	waiting atomic.Bool // the reader is blocked in await
-	// stop is set by a worker the moment its call fails in a way that ends
-	// the range (MapSeq: any error; both: a panic or Goexit), before the
-	// group cancels ctx, so that the other workers start no call after it.
-	stop atomic.Bool
-	// exitedFirst is set by a worker whose call panicked or called Goexit
-	// before parent ended: for SettleSeq, the Goexit is then why the
-	// sequence ended early.
-	exitedFirst atomic.Bool
+	halt // stop and exitedFirst
 
 	mu        sync.Mutex
 	finished  []*batch[T, R] // guarded by mu: computed, not yet taken back
@@ -205,10 +198,6 @@ func (s *stream[T, R]) settle() {
 	if s.skipped {
 		// An element was left uncalled because the caller's ctx ended or a
 		// call of Goexit stopped the range, whichever came first.
-		cause := context.Cause(s.parent)
-		if s.exitedFirst.Load() {
-			cause = errgroupx.ErrGoexit
-		}
-		s.yieldOutcome(Outcome[R]{Index: -1, Err: cause})
+		s.yieldOutcome(Outcome[R]{Index: -1, Err: s.cause(s.parent)})
 	}
 }
