@@ -32,7 +32,8 @@ type sliceRun[T, R any] struct {
 	errsMu sync.Mutex // held to make errs
 
 	halt // stop and exitedFirst
-	// ended is set by a worker that left elements uncalled because ctx ended.
+	// ended is set by a worker that left elements uncalled: because ctx
+	// ended or, once stop was set, because a call failed.
 	ended atomic.Bool
 }
 

@@ -28,10 +28,11 @@ const (
 // first failed call; SettleSeq as they come back, every call's outcome.
 //
 // A batch is the reader's, then a worker's from its send on work until the
-// worker puts it on finished (or, leaving by Goexit or panic, on abandoned),
-// then the reader's again; once close has returned, every batch is the
-// reader's. The workers read the fields set by newStream and share the fields
-// under "Shared"; every other field belongs to the goroutine that ranges.
+// worker puts it on finished (SettleSeq's worker, leaving by Goexit or
+// panic, on abandoned), then the reader's again; once close has returned,
+// every batch is the reader's. The workers read the fields set by newStream
+// and share the fields under "Shared"; every other field belongs to the
+// goroutine that ranges.
 //
 // stream.go holds the range's beginning and end, stream_read.go the ranging
 // goroutine's work, stream_work.go the workers'.
@@ -45,11 +46,11 @@ type stream[T, R any] struct {
 
 	// Shared with the workers.
 	waiting atomic.Bool // the reader is blocked in await
-	halt // stop and exitedFirst
+	halt                // stop and exitedFirst
 
 	mu        sync.Mutex
 	finished  []*batch[T, R] // guarded by mu: computed, not yet taken back
-	abandoned []*batch[T, R] // guarded by mu: a worker left by Goexit or panic inside fn
+	abandoned []*batch[T, R] // guarded by mu: SettleSeq's, a worker left by Goexit or panic inside fn
 	signal    chan struct{}  // holds a token after a batch is finished onto an empty list
 
 	// The ranging goroutine's alone.
@@ -66,7 +67,7 @@ type stream[T, R any] struct {
 	sent        int // elements sent to the workers so far
 	size        sizer
 	began       time.Time // when the batch being filled began
-	failed      bool      // the group's ctx ended before the range was over
+	failed      bool      // a failed call or the end of ctx stopped the range early
 	skipped     bool      // SettleSeq: an element read, or maybe still in in, was not called
 	broke       bool      // the consumer broke out
 	closed      bool
