@@ -50,7 +50,8 @@ func Settle[T, R any](ctx context.Context, in []T, limit int,
 }
 
 // An Outcome is what one call of fn gave in [SettleSeq]'s sequence: the
-// element's position in the input, and fn's result and error. The outcome
+// element's position in the input, and fn's result and error, or
+// [errgroupx.ErrGoexit] for a call that called [runtime.Goexit]. The outcome
 // with Index -1 is no element's: it ends a sequence cut short, and its Err
 // says why.
 //
