@@ -58,7 +58,7 @@ func Expand[T any](ctx context.Context, start []T, limit int,
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	// No call failed, so gctx could only end with ctx.
+	// No call failed: a worker stopped only because ctx ended.
 	if e.stopped.Load() {
 		return ctx.Err()
 	}

@@ -63,7 +63,7 @@ type expansion[T any] struct {
 	// is its index here.
 	workers []*worker[T]
 	active  int
-	waking  bool // a worker was woken or started and has not yet looked for items
+	waking  *worker[T] // the worker woken or started that has not yet looked for items, or nil
 	over    bool
 }
 
@@ -103,7 +103,7 @@ func (e *expansion[T]) swap(i, j int) {
 func (e *expansion[T]) setFlags() {
 	parked, more := e.active < len(e.workers), len(e.workers) < e.limit
 	e.spread.Store(!e.over && (parked || more))
-	e.hungry.Store(!e.over && !e.waking && (parked || more))
+	e.hungry.Store(!e.over && e.waking == nil && (parked || more))
 }
 
 // wake tells the expansion that a worker has items to spare: a parked worker
@@ -117,16 +117,16 @@ func (e *expansion[T]) wake() {
 // wakeLocked is wake with e.mu held.
 func (e *expansion[T]) wakeLocked() {
 	switch {
-	case e.over || e.waking || e.looking.Load() > 0:
+	case e.over || e.waking != nil || e.looking.Load() > 0:
 		return // or the worker on its way, or the one looking, takes the items
 	case e.active < len(e.workers):
 		w := e.workers[e.active]
 		e.active++
-		w.waking, e.waking = true, true
+		e.waking = w
 		w.wake <- struct{}{} // never blocks: one wake per parking
 	case len(e.workers) < e.limit:
 		w := e.newWorker()
-		w.waking, e.waking = true, true
+		e.waking = w
 		e.g.Go(w.run)
 	}
 	e.setFlags()
@@ -157,8 +157,8 @@ func (e *expansion[T]) tryTake(w *worker[T], first bool) (v T, ok, wait bool) {
 	if first {
 		e.looking.Add(-1)
 	}
-	if w.waking {
-		w.waking, e.waking = false, false
+	if e.waking == w {
+		e.waking = nil
 	}
 	if e.over {
 		return v, false, false

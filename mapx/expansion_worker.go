@@ -21,10 +21,9 @@ import (
 // set they are queued at once instead, and a worker woken for them if hungry
 // is set, so that a slow call does not hold back what it found.
 type worker[T any] struct {
-	e      *expansion[T]
-	pos    int           // in e.workers; guarded by e.mu
-	waking bool          // woken or started, not yet looked for items; guarded by e.mu
-	wake   chan struct{} // a parked worker waits on it; one send per parking
+	e    *expansion[T]
+	pos  int           // in e.workers; guarded by e.mu
+	wake chan struct{} // a parked worker waits on it; one send per parking
 
 	// Written by the worker once a call or more.
 	mu    sync.Mutex

@@ -34,7 +34,8 @@ func Map[T, R any](ctx context.Context, in []T, limit int,
 	r := &sliceRun[T, R]{in: in, out: out, fn: fn}
 	err := r.run(ctx, limit)
 	if err == nil && r.ended.Load() {
-		// No call failed, so the group's ctx could only end with ctx.
+		// No call failed, so stop was never set: elements were left
+		// uncalled only because ctx ended.
 		err = ctx.Err()
 	}
 	if err != nil {

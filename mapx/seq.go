@@ -16,11 +16,10 @@ import (
 // grow only while fn and in are fast, so slow calls are handed out one at a
 // time; a call that is slow among fast ones may share a batch, whose
 // elements after it wait for it. The batches and the workers are allocated
-// as the calls in flight need
-// them: a limit far above that, such as math.MaxInt, costs no more up front
-// than a queue of 4096 slots (but lets the reading run as far ahead of a slow
-// call as in allows). Because
-// one goroutine both reads and yields, a result is yielded when that goroutine
+// as the calls in flight need them: a limit far above that, such as
+// math.MaxInt, costs no more up front than a queue of 4096 slots (but lets
+// the reading run as far ahead of a slow call as in allows). Because one
+// goroutine both reads and yields, a result is yielded when that goroutine
 // gets control back from in: while in blocks waiting for its next element,
 // finished results wait with it. In exchange, no goroutine is ever left inside
 // in, and breaking out never waits for in. For the same reason, the loop body

@@ -39,9 +39,9 @@ func Settle[T, R any](ctx context.Context, in []T, limit int,
 		return out, errs
 	}
 	r := &sliceRun[T, R]{in: in, out: out, fn: fn, settle: true}
-	r.run(ctx, limit) // only ever ErrGoexit, which r.cause gives
+	r.run(ctx, limit) // only ever ErrGoexit, which r.cause gives too
 	if claimed := r.claims.claimed(); claimed < len(in) {
-		fill(r.errSlice()[claimed:], r.cause())
+		fill(r.errSlice()[claimed:], r.cause(r.parent))
 	}
 	if p := r.errs.Load(); p != nil {
 		errs = *p
@@ -50,7 +50,8 @@ func Settle[T, R any](ctx context.Context, in []T, limit int,
 }
 
 // An Outcome is what one call of fn gave in [SettleSeq]'s sequence: the
-// element's position in the input, and fn's result and error. The outcome
+// element's position in the input, and fn's result and error, or
+// [errgroupx.ErrGoexit] for a call that called [runtime.Goexit]. The outcome
 // with Index -1 is no element's: it ends a sequence cut short, and its Err
 // says why.
 //

@@ -12,7 +12,7 @@ const targetChunk = 20 * time.Microsecond
 // last run took: it doubles the size while a run takes less than half of
 // targetChunk and halves it while one takes more than twice that. Slow calls
 // stay at one element; fast ones reach max within a dozen runs. Map's workers
-// use one each to claim indices, MapSeq's reader one to fill batches.
+// use one each to claim indices, a sequence's reader one to fill batches.
 //
 // The zero sizer is not ready: make one with newSizer. Not safe for
 // concurrent use.

@@ -31,16 +31,9 @@ type sliceRun[T, R any] struct {
 	errs   atomic.Pointer[[]error]
 	errsMu sync.Mutex // held to make errs
 
-	// stop is set by the worker whose call failed (for Settle: panicked or
-	// called Goexit) the moment it fails: the group cancels ctx only once the
-	// worker has unwound, time in which the other workers could start dozens
-	// of tiny calls. No call starts once it is set.
-	stop atomic.Bool
-	// exitedFirst is set by a worker whose call panicked or called Goexit
-	// before parent ended: for Settle, the Goexit is then why the elements
-	// left uncalled were.
-	exitedFirst atomic.Bool
-	// ended is set by a worker that left elements uncalled because ctx ended.
+	halt // stop and exitedFirst
+	// ended is set by a worker that left elements uncalled: because ctx
+	// ended or, once stop was set, because a call failed.
 	ended atomic.Bool
 }
 
@@ -63,16 +56,13 @@ func (r *sliceRun[T, R]) run(ctx context.Context, limit int) error {
 func (r *sliceRun[T, R]) work() error {
 	var at span
 	return unwinding(func() error { return r.calls(&at) }, func() {
-		if r.parent.Err() == nil {
-			r.exitedFirst.Store(true)
-		}
-		r.stop.Store(true)
+		r.unwound(r.parent)
 		if r.settle {
 			// Settle's outcome of a Goexit, for its element, and the rest of
 			// the chunk left uncalled. (After a panic, Settle panics instead.)
 			errs := r.errSlice()
 			errs[at.i] = errgroupx.ErrGoexit
-			fill(errs[at.i+1:at.hi], r.cause())
+			fill(errs[at.i+1:at.hi], r.cause(r.parent))
 		}
 	})
 }
@@ -122,18 +112,8 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 func (r *sliceRun[T, R]) skip(i, hi int) {
 	r.ended.Store(true)
 	if r.settle {
-		fill(r.errSlice()[i:hi], r.cause())
+		fill(r.errSlice()[i:hi], r.cause(r.parent))
 	}
-}
-
-// cause returns why Settle calls no more elements: the first of a call of
-// Goexit (for Settle only a panic, re-raised, or a Goexit stops the run) and
-// the end of the caller's ctx.
-func (r *sliceRun[T, R]) cause() error {
-	if r.exitedFirst.Load() {
-		return errgroupx.ErrGoexit
-	}
-	return context.Cause(r.parent)
 }
 
 // failure returns the error with which the failed call of element i, which

@@ -28,10 +28,11 @@ const (
 // first failed call; SettleSeq as they come back, every call's outcome.
 //
 // A batch is the reader's, then a worker's from its send on work until the
-// worker puts it on finished (or, leaving by Goexit or panic, on abandoned),
-// then the reader's again; once close has returned, every batch is the
-// reader's. The workers read the fields set by newStream and share the fields
-// under "Shared"; every other field belongs to the goroutine that ranges.
+// worker puts it on finished (SettleSeq's worker, leaving by Goexit or
+// panic, on abandoned), then the reader's again; once close has returned,
+// every batch is the reader's. The workers read the fields set by newStream
+// and share the fields under "Shared"; every other field belongs to the
+// goroutine that ranges.
 //
 // stream.go holds the range's beginning and end, stream_read.go the ranging
 // goroutine's work, stream_work.go the workers'.
@@ -45,18 +46,11 @@ type stream[T, R any] struct {
 
 	// Shared with the workers.
 	waiting atomic.Bool // the reader is blocked in await
-	// stop is set by a worker the moment its call fails in a way that ends
-	// the range (MapSeq: any error; both: a panic or Goexit), before the
-	// group cancels ctx, so that the other workers start no call after it.
-	stop atomic.Bool
-	// exitedFirst is set by a worker whose call panicked or called Goexit
-	// before parent ended: for SettleSeq, the Goexit is then why the
-	// sequence ended early.
-	exitedFirst atomic.Bool
+	halt                // stop and exitedFirst
 
 	mu        sync.Mutex
 	finished  []*batch[T, R] // guarded by mu: computed, not yet taken back
-	abandoned []*batch[T, R] // guarded by mu: a worker left by Goexit or panic inside fn
+	abandoned []*batch[T, R] // guarded by mu: SettleSeq's, a worker left by Goexit or panic inside fn
 	signal    chan struct{}  // holds a token after a batch is finished onto an empty list
 
 	// The ranging goroutine's alone.
@@ -73,7 +67,7 @@ type stream[T, R any] struct {
 	sent        int // elements sent to the workers so far
 	size        sizer
 	began       time.Time // when the batch being filled began
-	failed      bool      // the group's ctx ended before the range was over
+	failed      bool      // a failed call or the end of ctx stopped the range early
 	skipped     bool      // SettleSeq: an element read, or maybe still in in, was not called
 	broke       bool      // the consumer broke out
 	closed      bool
@@ -205,10 +199,6 @@ func (s *stream[T, R]) settle() {
 	if s.skipped {
 		// An element was left uncalled because the caller's ctx ended or a
 		// call of Goexit stopped the range, whichever came first.
-		cause := context.Cause(s.parent)
-		if s.exitedFirst.Load() {
-			cause = errgroupx.ErrGoexit
-		}
-		s.yieldOutcome(Outcome[R]{Index: -1, Err: cause})
+		s.yieldOutcome(Outcome[R]{Index: -1, Err: s.cause(s.parent)})
 	}
 }

@@ -14,10 +14,7 @@ import (
 func (s *stream[T, R]) serve() error {
 	var at place[T, R]
 	return unwinding(func() error { return s.compute(&at) }, func() {
-		if s.parent.Err() == nil {
-			s.exitedFirst.Store(true)
-		}
-		s.stop.Store(true)
+		s.unwound(s.parent)
 		if at.b != nil && !s.ordered {
 			// SettleSeq reports a Goexit as its element's outcome, once the
 			// range knows it was no panic.

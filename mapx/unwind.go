@@ -1,5 +1,12 @@
 package mapx
 
+import (
+	"context"
+	"sync/atomic"
+
+	"github.com/fanout-go/fanout/errgroupx"
+)
+
 // unwinding runs a worker's loop of calls of fn and returns its error. If
 // the loop does not return, because fn panicked or called runtime.Goexit,
 // unwinding calls unwound first, while the goroutine unwinds: it stops the
@@ -15,4 +22,38 @@ func unwinding(loop func() error, unwound func()) error {
 	err := loop()
 	returned = true
 	return err
+}
+
+// A halt is how the workers of Map, Settle or a sequence stop each other,
+// and why Settle and SettleSeq left elements uncalled.
+type halt struct {
+	// stop is set the moment a call fails in a way that ends the run (Map
+	// and MapSeq: any error; all: a panic or Goexit), before the group
+	// cancels its ctx, time in which the other workers could start dozens of
+	// tiny calls; a sequence's close sets it too. No call starts once it is
+	// set.
+	stop atomic.Bool
+	// exitedFirst is set by a worker whose call panicked or called Goexit
+	// before the caller's ctx ended: for Settle and SettleSeq, the Goexit is
+	// then why the elements left uncalled were.
+	exitedFirst atomic.Bool
+}
+
+// unwound records, from a worker's unwinding, that its call panicked or
+// called Goexit; parent is the caller's ctx.
+func (h *halt) unwound(parent context.Context) {
+	if parent.Err() == nil {
+		h.exitedFirst.Store(true)
+	}
+	h.stop.Store(true)
+}
+
+// cause returns why Settle or SettleSeq calls no more elements: the first of
+// a call of Goexit (for them only a panic, re-raised, or a Goexit stops the
+// run) and the end of the caller's ctx, parent.
+func (h *halt) cause(parent context.Context) error {
+	if h.exitedFirst.Load() {
+		return errgroupx.ErrGoexit
+	}
+	return context.Cause(parent)
 }
