@@ -19,7 +19,8 @@ import (
 // [*errgroupx.PanicError] once the running calls have returned. A call of
 // [runtime.Goexit] in fn (t.FailNow inside it) stops Settle as the end of ctx
 // would, with [errgroupx.ErrGoexit] for its element and for the elements it
-// left uncalled.
+// left uncalled; if ctx had ended before the Goexit, those elements get
+// ctx's cause, as they would without it.
 //
 // Settle runs min(limit, len(in)) worker goroutines, not one per element, and
 // allocates the same amount whatever len(in) is, beyond out, which always has
@@ -92,7 +93,8 @@ type Outcome[R any] struct {
 // that ranges as a [*errgroupx.PanicError], after the running calls have
 // returned. A call of [runtime.Goexit] in fn stops the sequence as the end of
 // ctx would, with [errgroupx.ErrGoexit] for its element's outcome and, if
-// elements were left uncalled, for the last outcome. A panic of the loop
+// elements were left uncalled, for the last outcome (ctx's cause instead, if
+// ctx had ended before the Goexit). A panic of the loop
 // body or of in is the one that comes out, not a panic of fn in reaction to
 // the cancel that it caused.
 //

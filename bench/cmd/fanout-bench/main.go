@@ -1,6 +1,8 @@
 // Command fanout-bench runs every workload of package bench by fanout and by
-// its peers a few times, prints a Markdown table of the medians (ns/item,
-// allocs/op, ratio to the hand-written reference and to fanout), and draws
+// its peers a few times, prints Markdown tables of the medians (for each
+// GOMAXPROCS a summary, then a table a workload with ns/item, allocs/op, B/op,
+// the ratios to the hand-written reference and to fanout, and the workload's
+// own metric; below a peer's own workload, its published figures), and draws
 // them as a chart.
 //
 // Usage:
