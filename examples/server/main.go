@@ -9,7 +9,7 @@
 //	go run ./examples/server                  # serve on 127.0.0.1:8080 until Ctrl-C
 //	curl 'localhost:8080/pages?ids=1,2,3'     # three pages, as JSON
 //	curl localhost:8080/stats                 # the pool's counters, as JSON
-//	go run ./examples/server -demo 200        # serve 200 requests of a built-in client, then stop
+//	go run ./examples/server -demo 100        # serve 100 requests of a built-in client, then stop
 //
 // The sections come from a made-up backend that takes -latency for each.
 // Exit status: 0 after a graceful shutdown (Ctrl-C, SIGTERM or the end of
