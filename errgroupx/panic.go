@@ -17,7 +17,8 @@ var ErrGoexit = errors.New("errgroupx: task called runtime.Goexit")
 // mapx and pool report one as an error or re-raise it.
 //
 // A PanicError is not modified after it is created, so it is safe to share
-// between goroutines.
+// between goroutines. A panic that crosses nested groups, Maps or pool tasks
+// arrives as the innermost one's PanicError, unwrapped, with its stack.
 type PanicError struct {
 	Value any    // what was passed to panic
 	Stack []byte // the stack of the goroutine that panicked, taken where it panicked
@@ -39,7 +40,8 @@ func (e *PanicError) Unwrap() error {
 }
 
 // Recover runs f and returns its error. A panic in f is recovered and returned
-// as a [*PanicError] carrying the stack where it happened.
+// as a [*PanicError] carrying the stack where it happened; a panic with a
+// *PanicError, as a nested Wait raises, is returned as it is.
 //
 // A call of [runtime.Goexit] in f cannot be stopped: the goroutine ends
 // without Recover returning. onGoexit, if not nil, is called just before it
@@ -76,7 +78,13 @@ func Recover(f func() error, onGoexit func(error)) (err error) {
 			// A panic, or Goexit, which recover does not stop. Stack runs on
 			// the panicking goroutine before its frames unwind, so it shows
 			// where the panic happened.
-			if v := recover(); v != nil || !goexiting() {
+			v := recover()
+			if p, ok := v.(*PanicError); ok && p != nil {
+				// A panic that a nested Wait re-raised (a group, Map or
+				// pool Group in f): it already holds the leaf's value and
+				// stack, which wrapping it once per level would bury.
+				pe, err = p, p
+			} else if v != nil || !goexiting() {
 				pe = &PanicError{Value: v, Stack: stack()}
 				err = pe
 			}
