@@ -18,7 +18,9 @@ type Workload struct {
 	// timings mean nothing and every item costs many times more: small
 	// enough that CI's one-iteration run of every benchmark stays quick,
 	// and that no workload starts more goroutines than the race detector
-	// allows (8128 at once).
+	// allows (8128 at once). The package's tests check every contender's
+	// output at this size in either build; a benchmark checks it at
+	// [Workload.Size] after every run.
 	RaceItems int
 	// Metric is the unit of the workload's own metric, reported beside
 	// ns/item, or "" when it has none.
