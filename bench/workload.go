@@ -138,6 +138,32 @@ var Workloads = []*Workload{
 		prepare:  func(c *Contender, n int) *trial { return tailTrial(c.Unordered, n, false) },
 	},
 	{
+		Name: "BlockedCall", Title: "one blocked call, in order: 100,000 tiny calls, the last one blocked until the rest are out, limit 8", Items: 100_000, RaceItems: 10_000,
+		Metric: "x-unblocked",
+		// A loop makes each call wait for the one before: the blocked
+		// call's workloads would only show that it stalls.
+		supports: func(c *Contender) bool { return c.Stream != nil && c != sequential },
+		prepare:  blockedStreamTrial,
+	},
+	{
+		Name: "BlockedCallUnordered", Title: "one blocked call, as they finish: the same calls, the middle one blocked until the rest are out", Items: 100_000, RaceItems: 10_000,
+		Metric:   "x-unblocked",
+		supports: func(c *Contender) bool { return c.Unordered != nil && c != sequential },
+		prepare:  blockedUnorderedTrial,
+	},
+	{
+		Name: "BlockedCallSettle", Title: "one blocked call, every outcome: the same calls into a slice, the middle one blocked until the rest return", Items: 100_000, RaceItems: 10_000,
+		Metric:   "x-unblocked",
+		supports: func(c *Contender) bool { return c.Settle != nil && c != sequential },
+		prepare:  blockedSettleTrial,
+	},
+	{
+		Name: "BlockedCallMap", Title: "one blocked call, mapped: the same calls by Map, the middle one blocked until the rest return", Items: 100_000, RaceItems: 10_000,
+		Metric:   "x-unblocked",
+		supports: func(c *Contender) bool { return c.Map != nil && c != sequential },
+		prepare:  blockedMapTrial,
+	},
+	{
 		Name: "EveryOutcome", Title: "every outcome: 100,000 tiny, 1 in 10 fails, none stops the rest", Items: 100_000, RaceItems: 10_000,
 		supports: func(c *Contender) bool { return c.Settle != nil },
 		prepare:  settleTrial,
