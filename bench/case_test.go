@@ -21,23 +21,30 @@ import (
 // either build: the full sizes take minutes, mostly in sleeps, and each
 // benchmark checks its output at full size after its runs anyway (go test
 // -run '^$' -bench . -benchtime 1x checks every case at full size once).
+//
+// The contenders of one workload run in parallel, most of the time asleep
+// in the sleeping workloads; the workloads run one after another, so that
+// no contender runs twice at once.
 func TestCases(t *testing.T) {
 	for _, w := range bench.Workloads {
 		items := w.RaceItems
 		if testing.Short() {
 			items /= 10
 		}
-		for _, c := range bench.Contenders {
-			cs := bench.Case{Workload: w, Contender: c}
-			if !cs.Supported() {
-				continue
-			}
-			t.Run(cs.Name(), func(t *testing.T) {
-				if err := cs.Check(items); err != nil {
-					t.Error(err)
+		t.Run(w.Name, func(t *testing.T) {
+			for _, c := range bench.Contenders {
+				cs := bench.Case{Workload: w, Contender: c}
+				if !cs.Supported() {
+					continue
 				}
-			})
-		}
+				t.Run(c.Name, func(t *testing.T) {
+					t.Parallel()
+					if err := cs.Check(items); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+		})
 	}
 }
 
