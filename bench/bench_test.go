@@ -16,22 +16,26 @@ import (
 // before it sets GOMAXPROCS to the first -cpu value (golang.org/issue/49980).
 // The fanout-bench command has no such catch: it sets GOMAXPROCS itself.
 
-func BenchmarkTinyMap(b *testing.B)            { benchWorkload(b, "TinyMap") }
-func BenchmarkCPUMap(b *testing.B)             { benchWorkload(b, "CPUMap") }
-func BenchmarkIOMap(b *testing.B)              { benchWorkload(b, "IOMap") }
-func BenchmarkFirstError(b *testing.B)         { benchWorkload(b, "FirstError") }
-func BenchmarkPoolRoundTrip(b *testing.B)      { benchWorkload(b, "PoolRoundTrip") }
-func BenchmarkStream(b *testing.B)             { benchWorkload(b, "Stream") }
-func BenchmarkAntsSleep(b *testing.B)          { benchWorkload(b, "AntsSleep") }
-func BenchmarkPondRand(b *testing.B)           { benchWorkload(b, "PondRand") }
-func BenchmarkGoPkgzPool(b *testing.B)         { benchWorkload(b, "GoPkgzPool") }
-func BenchmarkHeavyTail(b *testing.B)          { benchWorkload(b, "HeavyTail") }
-func BenchmarkHeavyTailUnordered(b *testing.B) { benchWorkload(b, "HeavyTailUnordered") }
-func BenchmarkEveryOutcome(b *testing.B)       { benchWorkload(b, "EveryOutcome") }
-func BenchmarkTreeCPU(b *testing.B)            { benchWorkload(b, "TreeCPU") }
-func BenchmarkTreeIO(b *testing.B)             { benchWorkload(b, "TreeIO") }
-func BenchmarkSharedPoolGroup(b *testing.B)    { benchWorkload(b, "SharedPoolGroup") }
-func BenchmarkNested(b *testing.B)             { benchWorkload(b, "Nested") }
+func BenchmarkTinyMap(b *testing.B)              { benchWorkload(b, "TinyMap") }
+func BenchmarkCPUMap(b *testing.B)               { benchWorkload(b, "CPUMap") }
+func BenchmarkIOMap(b *testing.B)                { benchWorkload(b, "IOMap") }
+func BenchmarkFirstError(b *testing.B)           { benchWorkload(b, "FirstError") }
+func BenchmarkPoolRoundTrip(b *testing.B)        { benchWorkload(b, "PoolRoundTrip") }
+func BenchmarkStream(b *testing.B)               { benchWorkload(b, "Stream") }
+func BenchmarkAntsSleep(b *testing.B)            { benchWorkload(b, "AntsSleep") }
+func BenchmarkPondRand(b *testing.B)             { benchWorkload(b, "PondRand") }
+func BenchmarkGoPkgzPool(b *testing.B)           { benchWorkload(b, "GoPkgzPool") }
+func BenchmarkHeavyTail(b *testing.B)            { benchWorkload(b, "HeavyTail") }
+func BenchmarkHeavyTailUnordered(b *testing.B)   { benchWorkload(b, "HeavyTailUnordered") }
+func BenchmarkBlockedCall(b *testing.B)          { benchWorkload(b, "BlockedCall") }
+func BenchmarkBlockedCallUnordered(b *testing.B) { benchWorkload(b, "BlockedCallUnordered") }
+func BenchmarkBlockedCallSettle(b *testing.B)    { benchWorkload(b, "BlockedCallSettle") }
+func BenchmarkBlockedCallMap(b *testing.B)       { benchWorkload(b, "BlockedCallMap") }
+func BenchmarkEveryOutcome(b *testing.B)         { benchWorkload(b, "EveryOutcome") }
+func BenchmarkTreeCPU(b *testing.B)              { benchWorkload(b, "TreeCPU") }
+func BenchmarkTreeIO(b *testing.B)               { benchWorkload(b, "TreeIO") }
+func BenchmarkSharedPoolGroup(b *testing.B)      { benchWorkload(b, "SharedPoolGroup") }
+func BenchmarkNested(b *testing.B)               { benchWorkload(b, "Nested") }
 
 func benchWorkload(b *testing.B, name string) {
 	w := bench.WorkloadNamed(name)

@@ -17,24 +17,34 @@ import (
 )
 
 // TestCases checks the output of every contender on every workload it can
-// do, before anyone times it.
+// do, before anyone times it, at the workload's small size (RaceItems) in
+// either build: the full sizes take minutes, mostly in sleeps, and each
+// benchmark checks its output at full size after its runs anyway (go test
+// -run '^$' -bench . -benchtime 1x checks every case at full size once).
+//
+// The contenders of one workload run in parallel, most of the time asleep
+// in the sleeping workloads; the workloads run one after another, so that
+// no contender runs twice at once.
 func TestCases(t *testing.T) {
 	for _, w := range bench.Workloads {
-		items := w.Size()
+		items := w.RaceItems
 		if testing.Short() {
 			items /= 10
 		}
-		for _, c := range bench.Contenders {
-			cs := bench.Case{Workload: w, Contender: c}
-			if !cs.Supported() {
-				continue
-			}
-			t.Run(cs.Name(), func(t *testing.T) {
-				if err := cs.Check(items); err != nil {
-					t.Error(err)
+		t.Run(w.Name, func(t *testing.T) {
+			for _, c := range bench.Contenders {
+				cs := bench.Case{Workload: w, Contender: c}
+				if !cs.Supported() {
+					continue
 				}
-			})
-		}
+				t.Run(c.Name, func(t *testing.T) {
+					t.Parallel()
+					if err := cs.Check(items); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+		})
 	}
 }
 
@@ -42,17 +52,18 @@ func TestCases(t *testing.T) {
 // contender cannot drop out of the table unnoticed.
 func TestSupport(t *testing.T) {
 	want := map[string]string{ // workloads each contender has no way to do, or is not run on
-		"fanout":     "",
-		"sequential": "AntsSleep HeavyTail HeavyTailUnordered",
-		"errgroup":   "Stream HeavyTail",
-		"errgroupx":  "Stream HeavyTail",
+		"fanout": "",
+		"sequential": "AntsSleep HeavyTail HeavyTailUnordered " +
+			"BlockedCall BlockedCallUnordered BlockedCallSettle BlockedCallMap",
+		"errgroup":  "Stream HeavyTail BlockedCall",
+		"errgroupx": "Stream HeavyTail BlockedCall",
 		"conc-iter": "PoolRoundTrip Stream AntsSleep PondRand GoPkgzPool HeavyTail HeavyTailUnordered " +
-			"TreeCPU TreeIO SharedPoolGroup Nested",
+			"BlockedCall BlockedCallUnordered TreeCPU TreeIO SharedPoolGroup Nested",
 		"conc-pool": "TreeCPU TreeIO SharedPoolGroup",
-		"pond":      "HeavyTailUnordered",
-		"ants":      "Stream HeavyTail TreeCPU TreeIO",
-		"rill":      "PoolRoundTrip AntsSleep PondRand GoPkgzPool EveryOutcome TreeCPU TreeIO SharedPoolGroup Nested",
-		"go-pkgz":   "Stream AntsSleep PondRand HeavyTail HeavyTailUnordered TreeCPU TreeIO SharedPoolGroup Nested",
+		"pond":      "HeavyTailUnordered BlockedCallUnordered",
+		"ants":      "Stream HeavyTail BlockedCall TreeCPU TreeIO",
+		"rill":      "PoolRoundTrip AntsSleep PondRand GoPkgzPool BlockedCallSettle EveryOutcome TreeCPU TreeIO SharedPoolGroup Nested",
+		"go-pkgz":   "Stream AntsSleep PondRand HeavyTail HeavyTailUnordered BlockedCall BlockedCallUnordered TreeCPU TreeIO SharedPoolGroup Nested",
 		"reference": "",
 	}
 	if len(bench.Contenders) != len(want) {
@@ -354,6 +365,38 @@ func TestChecksCatchWrongOutput(t *testing.T) {
 			Settle: settle(func(errs []error) []error { return append(errs[1:], errs[0]) })}, false},
 		{"Settle joins the errors", "EveryOutcome", &bench.Contender{
 			Settle: settle(func(errs []error) []error { return []error{errors.Join(errs...)} })}, true},
+		{"Stream drops the blocked call's result", "BlockedCall", &bench.Contender{
+			Stream: func(in iter.Seq[int], limit int, fn func(int) int, emit func(int)) {
+				n := 0
+				for range in {
+					n++
+				}
+				emitAll(in, limit, fn, func(r int) {
+					if n--; n > 0 {
+						emit(r)
+					}
+				})
+			}}, false},
+		{"Unordered emits a result twice", "BlockedCallUnordered", &bench.Contender{
+			Unordered: func(in iter.Seq[int], limit int, fn func(int) int, emit func(int)) {
+				emitAll(in, limit, fn, func(r int) {
+					if emit(r); r == 0 {
+						emit(r)
+					}
+				})
+			}}, false},
+		{"Settle reports an error", "BlockedCallSettle", &bench.Contender{
+			Settle: settle(func(errs []error) []error { return append(errs, errors.New("spurious")) })}, false},
+		{"Settle with every outcome right", "BlockedCallSettle", &bench.Contender{
+			Settle: settle(func(errs []error) []error { return errs })}, true},
+		{"Map drops a result", "BlockedCallMap", &bench.Contender{
+			Map: func(in []int, _ int, fn func(int) int) []int {
+				out := make([]int, len(in))
+				for i, v := range in {
+					out[i] = fn(v)
+				}
+				return out[1:]
+			}}, false},
 		{"Tree skips a child", "TreeCPU", &bench.Contender{
 			Tree: func(ctx context.Context, start []int, _ int, visit func(context.Context, int) (int, int, error)) error {
 				stack := start

@@ -29,7 +29,9 @@
 // peers' own benchmarks with the constants their projects use. Under the
 // race detector, where timings mean nothing, each runs at the small size it
 // names (see [Workload.Size]), so that CI's one-iteration run of every
-// benchmark stays quick.
+// benchmark stays quick. The package's tests check every contender's output
+// at that small size in either build; each benchmark checks it again at the
+// size it ran.
 //
 // # The peers' own benchmarks
 //

@@ -21,16 +21,18 @@ func mapTrial(c *Contender, n, limit int, fn, pure func(int) int) *trial {
 }
 
 // firstErrorTrial counts late calls: calls of fn that start after the call
-// for item failAt has failed. They are work the caller no longer wants.
+// for item failAt (the middle item, in fewer than 2·failAt items) has
+// failed. They are work the caller no longer wants.
 func firstErrorTrial(c *Contender, n int) *trial {
 	in := iota(n)
+	at := min(failAt, n/2)
 	var failed atomic.Bool
 	var late atomic.Int64
 	fn := func(_ context.Context, v int) (int, error) {
 		if failed.Load() {
 			late.Add(1)
 		}
-		if v == failAt {
+		if v == at {
 			failed.Store(true)
 			return 0, errBoom
 		}

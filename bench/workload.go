@@ -18,7 +18,9 @@ type Workload struct {
 	// timings mean nothing and every item costs many times more: small
 	// enough that CI's one-iteration run of every benchmark stays quick,
 	// and that no workload starts more goroutines than the race detector
-	// allows (8128 at once).
+	// allows (8128 at once). The package's tests check every contender's
+	// output at this size in either build; a benchmark checks it at
+	// [Workload.Size] after every run.
 	RaceItems int
 	// Metric is the unit of the workload's own metric, reported beside
 	// ns/item, or "" when it has none.
@@ -60,7 +62,7 @@ const ioLimit = 100
 // peers' own benchmarks and the shapes of issue 14.
 var Workloads = []*Workload{
 	{
-		Name: "TinyMap", Title: "tiny map: 100,000 × v*2", Items: 100_000, RaceItems: 10_000,
+		Name: "TinyMap", Title: "tiny map: 100,000 × v*2", Items: 100_000, RaceItems: 5_000,
 		supports: func(c *Contender) bool { return c.Map != nil },
 		prepare:  func(c *Contender, n int) *trial { return mapTrial(c, n, runtime.GOMAXPROCS(0), double, double) },
 	},
@@ -80,13 +82,13 @@ var Workloads = []*Workload{
 		},
 	},
 	{
-		Name: "FirstError", Title: "first error: 100,000 tiny, fails at item 1,000", Items: 100_000, RaceItems: 10_000,
+		Name: "FirstError", Title: "first error: 100,000 tiny, fails at item 1,000", Items: 100_000, RaceItems: 5_000,
 		Metric:   "late-calls",
 		supports: func(c *Contender) bool { return c.MapErr != nil },
 		prepare:  firstErrorTrial,
 	},
 	{
-		Name: "PoolRoundTrip", Title: "pool round trip: 100,000 tiny tasks", Items: 100_000, RaceItems: 10_000,
+		Name: "PoolRoundTrip", Title: "pool round trip: 100,000 tiny tasks", Items: 100_000, RaceItems: 5_000,
 		supports: func(c *Contender) bool { return c.Pool != nil },
 		prepare: func(c *Contender, n int) *trial {
 			want := apply(iota(n), double)
@@ -98,7 +100,7 @@ var Workloads = []*Workload{
 		},
 	},
 	{
-		Name: "Stream", Title: "stream: 1,000,000 × 1 µs from an iterator, in order", Items: 1_000_000, RaceItems: 100_000,
+		Name: "Stream", Title: "stream: 1,000,000 × 1 µs from an iterator, in order", Items: 1_000_000, RaceItems: 20_000,
 		Metric:   "peak-items",
 		supports: func(c *Contender) bool { return c.Stream != nil },
 		prepare:  streamTrial,
@@ -111,13 +113,13 @@ var Workloads = []*Workload{
 		prepare:  antsSleepTrial,
 	},
 	{
-		Name: "PondRand", Title: "pond's benchmark: 1,000,000 × rand.Float64() from one submitter, 200,000 workers", Items: 1_000_000, RaceItems: 10_000,
+		Name: "PondRand", Title: "pond's benchmark: 1,000,000 × rand.Float64() from one submitter, 200,000 workers", Items: 1_000_000, RaceItems: 5_000,
 		Published: pondPublished,
 		supports:  func(c *Contender) bool { return c.Go != nil && !c.fewWorkersOnly() },
 		prepare:   pondRandTrial,
 	},
 	{
-		Name: "GoPkgzPool", Title: "go-pkgz/pool's benchmark: 1,000,000 × a 1,000-int slice filled, 8 workers", Items: 1_000_000, RaceItems: 2_000,
+		Name: "GoPkgzPool", Title: "go-pkgz/pool's benchmark: 1,000,000 × a 1,000-int slice filled, 8 workers", Items: 1_000_000, RaceItems: 1_000,
 		Published: goPkgzPublished,
 		supports:  func(c *Contender) bool { return c.Go != nil },
 		prepare:   goPkgzTrial,
@@ -136,7 +138,33 @@ var Workloads = []*Workload{
 		prepare:  func(c *Contender, n int) *trial { return tailTrial(c.Unordered, n, false) },
 	},
 	{
-		Name: "EveryOutcome", Title: "every outcome: 100,000 tiny, 1 in 10 fails, none stops the rest", Items: 100_000, RaceItems: 10_000,
+		Name: "BlockedCall", Title: "one blocked call, in order: 100,000 tiny calls, the last one blocked until the rest are out, limit 8", Items: 100_000, RaceItems: 2_000,
+		Metric: "x-unblocked",
+		// A loop makes each call wait for the one before: the blocked
+		// call's workloads would only show that it stalls.
+		supports: func(c *Contender) bool { return c.Stream != nil && c != sequential },
+		prepare:  blockedStreamTrial,
+	},
+	{
+		Name: "BlockedCallUnordered", Title: "one blocked call, as they finish: the same calls, the middle one blocked until the rest are out", Items: 100_000, RaceItems: 2_000,
+		Metric:   "x-unblocked",
+		supports: func(c *Contender) bool { return c.Unordered != nil && c != sequential },
+		prepare:  blockedUnorderedTrial,
+	},
+	{
+		Name: "BlockedCallSettle", Title: "one blocked call, every outcome: the same calls into a slice, the middle one blocked until the rest return", Items: 100_000, RaceItems: 2_000,
+		Metric:   "x-unblocked",
+		supports: func(c *Contender) bool { return c.Settle != nil && c != sequential },
+		prepare:  blockedSettleTrial,
+	},
+	{
+		Name: "BlockedCallMap", Title: "one blocked call, mapped: the same calls by Map, the middle one blocked until the rest return", Items: 100_000, RaceItems: 2_000,
+		Metric:   "x-unblocked",
+		supports: func(c *Contender) bool { return c.Map != nil && c != sequential },
+		prepare:  blockedMapTrial,
+	},
+	{
+		Name: "EveryOutcome", Title: "every outcome: 100,000 tiny, 1 in 10 fails, none stops the rest", Items: 100_000, RaceItems: 5_000,
 		supports: func(c *Contender) bool { return c.Settle != nil },
 		prepare:  settleTrial,
 	},

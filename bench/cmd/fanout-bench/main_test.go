@@ -174,6 +174,15 @@ func TestFormat(t *testing.T) {
 	if m := median([]float64{3, 1, 2}); m != 2 {
 		t.Errorf("median(3, 1, 2) = %v, want 2", m)
 	}
+	if got := metric(&Result{Metric: "x-unblocked", Value: 1.04}); got != "1.04" {
+		t.Errorf("metric(1.04) = %q, want 1.04", got)
+	}
+	if got := metric(&Result{Metric: "x-unblocked", Value: bench.BlockedStall + 3}); got != "23.0 stalled" {
+		t.Errorf("metric(a stall) = %q, want \"23.0 stalled\"", got)
+	}
+	if got := metric(&Result{Metric: "x-ideal", Value: 25.3}); got != "25.3" {
+		t.Errorf("metric(x-ideal 25.3) = %q, want 25.3", got)
+	}
 	if m := median([]float64{4, 1, 3, 2}); m != 2.5 {
 		t.Errorf("median(4, 1, 3, 2) = %v, want 2.5", m)
 	}

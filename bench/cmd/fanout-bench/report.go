@@ -192,7 +192,7 @@ func (r *Report) writeWorkload(w io.Writer, cpu int, wl *bench.Workload) {
 			cell(x, func(x *Result) string { return ratio(x.VsReference) }),
 			cell(x, func(x *Result) string { return ratio(x.VsFanout) }))
 		if wl.Metric != "" {
-			fmt.Fprintf(w, " %s |", cell(x, func(x *Result) string { return num(x.Value) }))
+			fmt.Fprintf(w, " %s |", cell(x, func(x *Result) string { return metric(x) }))
 		}
 		fmt.Fprintln(w)
 	}
@@ -248,6 +248,15 @@ func (r *Report) writePublished(w io.Writer, cpu int, wl *bench.Workload) {
 		x := r.find(cpu, wl.Name, name)
 		fmt.Fprintf(w, "| – | | | %s | %s | %s |\n", name, cell(x, func(x *Result) string { return num(x.NsPerOp / 1e6) }), overPeer(x))
 	}
+}
+
+// metric formats a result's own metric: on the blocked-call workloads, a
+// value that only a stall reaches says so.
+func metric(x *Result) string {
+	if x.Metric == "x-unblocked" && x.Value >= bench.BlockedStall {
+		return num(x.Value) + " stalled"
+	}
+	return num(x.Value)
 }
 
 // cell formats one number of a result: "n/a" where the contender can't do
