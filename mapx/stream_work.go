@@ -34,7 +34,17 @@ type place[T, R any] struct {
 
 // compute is serve's loop.
 func (s *stream[T, R]) compute(at *place[T, R]) error {
-	for b := range s.work {
+	for {
+		// Counted while it waits, so that the reader reads ahead for it.
+		s.idle.Add(1)
+		if s.waiting.Load() {
+			s.poke()
+		}
+		b, ok := <-s.work
+		s.idle.Add(-1)
+		if !ok {
+			return nil
+		}
 		start := time.Now()
 		n := len(b.items)
 		b.results = slices.Grow(b.results[:0], n)[:n]
@@ -51,12 +61,16 @@ func (s *stream[T, R]) compute(at *place[T, R]) error {
 			i := at.i
 			var err error
 			if b.results[i], err = s.fn(s.ctx, b.items[i]); err != nil {
-				if !s.ordered {
-					b.errs[i] = err
-					continue
+				if s.ordered {
+					s.stop.Store(true)
+					return failure(s.parent, b.start+i, err)
 				}
-				s.stop.Store(true)
-				return failure(s.parent, b.start+i, err)
+				b.errs[i] = err
+			}
+			// The result is the reader's to yield from here on.
+			b.done.Store(int32(i + 1))
+			if s.waiting.Load() {
+				s.poke()
 			}
 		}
 		at.b = nil
@@ -74,7 +88,6 @@ func (s *stream[T, R]) compute(at *place[T, R]) error {
 			runtime.Gosched()
 		}
 	}
-	return nil
 }
 
 // finish hands b back to the reader.
@@ -86,9 +99,14 @@ func (s *stream[T, R]) finish(b *batch[T, R]) {
 	if first {
 		// The reader takes the whole list at once, so a token is needed only
 		// when the list was empty; one already waiting serves as well.
-		select {
-		case s.signal <- struct{}{}:
-		default:
-		}
+		s.poke()
+	}
+}
+
+// poke wakes the reader if it waits, or makes its next wait return at once.
+func (s *stream[T, R]) poke() {
+	select {
+	case s.signal <- struct{}{}:
+	default:
 	}
 }
