@@ -37,9 +37,7 @@ func (s *stream[T, R]) compute(at *place[T, R]) error {
 	for {
 		// Counted while it waits, so that the reader reads ahead for it.
 		s.idle.Add(1)
-		if s.waiting.Load() {
-			s.poke()
-		}
+		s.wake()
 		b, ok := <-s.work
 		s.idle.Add(-1)
 		if !ok {
@@ -69,9 +67,7 @@ func (s *stream[T, R]) compute(at *place[T, R]) error {
 			}
 			// The result is the reader's to yield from here on.
 			b.done.Store(int32(i + 1))
-			if s.waiting.Load() {
-				s.poke()
-			}
+			s.wake()
 		}
 		at.b = nil
 		b.called = at.i
@@ -99,6 +95,14 @@ func (s *stream[T, R]) finish(b *batch[T, R]) {
 	if first {
 		// The reader takes the whole list at once, so a token is needed only
 		// when the list was empty; one already waiting serves as well.
+		s.poke()
+	}
+}
+
+// wake wakes the reader if it waits, once a wait: one token serves for
+// every result computed meanwhile.
+func (s *stream[T, R]) wake() {
+	if s.waiting.Load() && s.waiting.CompareAndSwap(true, false) {
 		s.poke()
 	}
 }
