@@ -34,9 +34,10 @@
 // that ended first.
 //
 // Settle and SettleSeq give each element its own outcome: a failed call
-// cancels nothing. When the caller's ctx ends, no new call starts and the
-// elements not called get [context.Cause] of it. A ctx already done on entry
-// is reported without calling fn, by every function.
+// cancels nothing. When the caller's ctx ends, no new call starts, and
+// [ErrCutShort] marks each outcome that the end decided, so that one check
+// tells them from fn's failures. A ctx already done on entry is reported
+// without calling fn, by every function.
 //
 // # Panics
 //

@@ -29,7 +29,9 @@ type sliceRun[T, R any] struct {
 	// run of tiny calls that all succeed as much again as Map: a pointer
 	// slice of len(in) to zero and for the collector to scan.
 	errs   atomic.Pointer[[]error]
-	errsMu sync.Mutex // held to make errs
+	errsMu sync.Mutex // held to make errs and cut
+	// cut is Settle's error for every element left uncalled, made once.
+	cut error
 
 	halt // stop and exitedFirst
 	// ended is set by a worker that left elements uncalled: because ctx
@@ -62,7 +64,7 @@ func (r *sliceRun[T, R]) work() error {
 			// the chunk left uncalled. (After a panic, Settle panics instead.)
 			errs := r.errSlice()
 			errs[at.i] = errgroupx.ErrGoexit
-			fill(errs[at.i+1:at.hi], r.cause(r.parent))
+			fill(errs[at.i+1:at.hi], r.uncalled())
 		}
 	})
 }
@@ -98,7 +100,7 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 			var err error
 			if out[i], err = fn(ctx, in[i]); err != nil {
 				if settle {
-					r.errSlice()[i] = err
+					r.errSlice()[i] = r.settled(parent, err)
 					continue
 				}
 				r.stop.Store(true)
@@ -112,7 +114,7 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 func (r *sliceRun[T, R]) skip(i, hi int) {
 	r.ended.Store(true)
 	if r.settle {
-		fill(r.errSlice()[i:hi], r.cause(r.parent))
+		fill(r.errSlice()[i:hi], r.uncalled())
 	}
 }
 
@@ -147,4 +149,15 @@ func fill(errs []error, err error) {
 	for i := range errs {
 		errs[i] = err
 	}
+}
+
+// uncalled returns Settle's error for the elements left uncalled, one value
+// for them all, made by the first worker that leaves one.
+func (r *sliceRun[T, R]) uncalled() error {
+	r.errsMu.Lock()
+	defer r.errsMu.Unlock()
+	if r.cut == nil {
+		r.cut = uncalledErr(r.cause(r.parent))
+	}
+	return r.cut
 }

@@ -214,9 +214,10 @@ func (s *stream[T, R]) settle() {
 	if !s.yieldReady() {
 		return
 	}
-	if s.skipped {
-		// An element was left uncalled because the caller's ctx ended or a
-		// call of Goexit stopped the range, whichever came first.
-		s.yieldOutcome(Outcome[R]{Index: -1, Err: s.cause(s.parent)})
+	if s.skipped || s.exitedFirst.Load() || s.parent.Err() != nil {
+		// The caller's ctx ended, or a call of Goexit stopped the range,
+		// before the last outcome was yielded: whether or not an element
+		// was left uncalled, the sequence says so, last.
+		s.yieldOutcome(Outcome[R]{Index: -1, Err: uncalledErr(s.cause(s.parent))})
 	}
 }

@@ -63,7 +63,7 @@ func (s *stream[T, R]) compute(at *place[T, R]) error {
 					s.stop.Store(true)
 					return failure(s.parent, b.start+i, err)
 				}
-				b.errs[i] = err
+				b.errs[i] = s.settled(s.parent, err)
 			}
 			// The result is the reader's to yield from here on.
 			b.done.Store(int32(i + 1))
