@@ -58,7 +58,7 @@ func (r *sliceRun[T, R]) run(ctx context.Context, limit int) error {
 func (r *sliceRun[T, R]) work() error {
 	var at span
 	return unwinding(func() error { return r.calls(&at) }, func() {
-		r.unwound(r.parent)
+		// calls has stopped the others already.
 		if r.settle {
 			// Settle's outcome of a Goexit, for its element, and the rest of
 			// the chunk left uncalled. (After a panic, Settle panics instead.)
@@ -78,10 +78,21 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 	// Locals, not fields: fn may write to memory, so the compiler reloads
 	// fields through r after each call.
 	in, out, settle, fn, ctx, parent := r.in, r.out, r.settle, r.fn, r.ctx, r.parent
+	// Deferred here, in fn's caller, not in work's unwinding: the first of
+	// mapx's deferred calls that a panic or Goexit in fn reaches, so that no
+	// new call starts from then on. Two frames further up, the runtime took
+	// microseconds to get there, time for a thousand tiny calls.
+	returned := false
+	defer func() {
+		if !returned {
+			r.unwound(parent)
+		}
+	}()
 	w := r.claims.cursor()
 	for {
 		lo, hi := w.claim()
 		if lo == hi {
+			returned = true
 			return nil
 		}
 		at.hi = hi
@@ -94,6 +105,7 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 			// does not know), and every failure of the group sets stop.
 			if r.stop.Load() || parent.Err() != nil {
 				r.skip(at.i, hi)
+				returned = true
 				return nil
 			}
 			i := at.i
@@ -104,6 +116,7 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 					continue
 				}
 				r.stop.Store(true)
+				returned = true
 				return failure(r.parent, i, err)
 			}
 		}

@@ -14,7 +14,7 @@ import (
 func (s *stream[T, R]) serve() error {
 	var at place[T, R]
 	return unwinding(func() error { return s.compute(&at) }, func() {
-		s.unwound(s.parent)
+		// compute has stopped the others already.
 		if at.b != nil && !s.ordered {
 			// SettleSeq reports a Goexit as its element's outcome, once the
 			// range knows it was no panic.
@@ -34,6 +34,15 @@ type place[T, R any] struct {
 
 // compute is serve's loop.
 func (s *stream[T, R]) compute(at *place[T, R]) error {
+	// Deferred here, in fn's caller: the first of mapx's deferred calls that
+	// a panic or Goexit in fn reaches, so that no new call starts from then
+	// on. One frame further up, the runtime took microseconds to get there.
+	returned := false
+	defer func() {
+		if !returned {
+			s.unwound(s.parent)
+		}
+	}()
 	for {
 		// Counted while it waits, so that the reader reads ahead for it.
 		s.idle.Add(1)
@@ -41,6 +50,7 @@ func (s *stream[T, R]) compute(at *place[T, R]) error {
 		b, ok := <-s.work
 		s.idle.Add(-1)
 		if !ok {
+			returned = true
 			return nil
 		}
 		start := time.Now()
@@ -61,6 +71,7 @@ func (s *stream[T, R]) compute(at *place[T, R]) error {
 			if b.results[i], err = s.fn(s.ctx, b.items[i]); err != nil {
 				if s.ordered {
 					s.stop.Store(true)
+					returned = true
 					return failure(s.parent, b.start+i, err)
 				}
 				b.errs[i] = s.settled(s.parent, err)
