@@ -44,7 +44,9 @@
 // A panic in fn is recovered with its stack, cancels the other calls, and is
 // re-raised, once the running calls have returned, in the goroutine that
 // called or ranges, as a [*errgroupx.PanicError]; it outranks an error. A
-// [runtime.Goexit] in fn is reported as [errgroupx.ErrGoexit].
+// [runtime.Goexit] in fn is reported as [errgroupx.ErrGoexit]. Either stops
+// new calls as soon as it reaches mapx, just after fn's own deferred calls:
+// a call that another worker had already begun runs on.
 //
 // # Goroutines
 //

@@ -29,8 +29,8 @@ func (e *ItemError) Unwrap() error { return e.Err }
 // ErrCutShort marks an outcome of [Settle] or [SettleSeq] that the end of
 // ctx decided, not fn: errors.Is(err, ErrCutShort) is true for an element
 // left uncalled, for a call whose error came back once ctx had ended, and for
-// SettleSeq's outcome of Index -1, and for nothing else. An error that a call
-// returned while ctx was live is fn's, as it is. [errors.Is] reaches through
+// SettleSeq's outcome of Index -1, and for nothing else. An error that came
+// back while ctx was live is fn's, as it is. [errors.Is] reaches through
 // a marked error [context.Cause](ctx) and, for a call, fn's own error. A
 // [runtime.Goexit] in fn ends the run as ctx's end would: its element has
 // [errgroupx.ErrGoexit], unmarked, and the outcomes it cut short are marked,

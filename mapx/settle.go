@@ -12,8 +12,8 @@ import (
 //
 // When ctx ends, no new call starts, and Settle returns once the running
 // calls have: errors.Is(errs[i], [ErrCutShort]) is true for just the outcomes
-// that ctx's end decided. A panic in fn is re-raised in Settle's caller as a
-// [*errgroupx.PanicError]. A [runtime.Goexit] in fn gives its element
+// that ctx's end decided. A panic in fn cancels fn's ctx and is re-raised in
+// Settle's caller as a [*errgroupx.PanicError]. A [runtime.Goexit] in fn gives its element
 // [errgroupx.ErrGoexit] and stops Settle as the end of ctx would. Settle
 // costs what Map costs, and errs 16 bytes an element. It panics if ctx or fn
 // is nil.
@@ -30,7 +30,7 @@ func Settle[T, R any](ctx context.Context, in []T, limit int,
 		return out, errs
 	}
 	r := &sliceRun[T, R]{in: in, out: out, fn: fn, settle: true}
-	r.run(ctx, limit) // only ever ErrGoexit, which r.cause gives too
+	r.run(ctx, limit) // only ever ErrGoexit, which the errors record too
 	if claimed := r.claims.claimed(); claimed < len(in) {
 		fill(r.errSlice()[claimed:], r.uncalled())
 	}
