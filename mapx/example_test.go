@@ -96,17 +96,47 @@ func ExampleSettle() {
 		}
 		return 10 * len(p), nil
 	})
-	// Every element has its outcome at its own index. errs is nil when
-	// every call succeeded, so range over it rather than index it.
+	// Every element has its outcome at its own index: errs[i] is nil where
+	// the call succeeded.
 	for i, err := range errs {
 		if err != nil {
 			fmt.Println("failed:", paths[i], "-", err)
 		}
 	}
-	fmt.Println(sizes)
+	fmt.Println(sizes, errs[0])
 	// Output:
 	// failed: missing.txt - open missing.txt: file does not exist
-	// [50 0 50]
+	// [50 0 50] <nil>
+}
+
+// One check tells the elements that ctx's end cut short, left uncalled or
+// failed once it had ended, from those whose call failed on its own.
+func ExampleErrCutShort() {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	paths := []string{"a.txt", "missing.txt", "b.txt", "c.txt"}
+	_, errs := mapx.Settle(ctx, paths, 1, func(ctx context.Context, p string) (int, error) {
+		switch p {
+		case "missing.txt":
+			return 0, fs.ErrNotExist
+		case "b.txt":
+			cancel(errors.New("shutting down"))
+			return 0, ctx.Err()
+		}
+		return len(p), nil
+	})
+	for i, err := range errs {
+		switch {
+		case errors.Is(err, mapx.ErrCutShort):
+			fmt.Println(paths[i], "cut short:", err)
+		case err != nil:
+			fmt.Println(paths[i], "failed:", err)
+		}
+	}
+	// Output:
+	// missing.txt failed: file does not exist
+	// b.txt cut short: mapx: cut short (shutting down): context canceled
+	// c.txt cut short: mapx: cut short: shutting down
 }
 
 func ExampleSettleSeq() {
@@ -157,9 +187,9 @@ func ExampleSettleSeq_firstError() {
 	// stop: user 3: not found
 }
 
-// When ctx ends, the outcomes of the calls made come first, then the
-// outcome of index -1, which is no element's: it says why the sequence
-// ended early.
+// When ctx ends before the sequence does, the outcomes of the calls made
+// come first, then the outcome of index -1, which is no element's: it says
+// why the sequence ended early, marked with ErrCutShort.
 func ExampleOutcome() {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
@@ -171,7 +201,7 @@ func ExampleOutcome() {
 		return 10 * v, nil
 	}) {
 		if o.Index == -1 {
-			fmt.Println("ended early:", o.Err)
+			fmt.Println("ended early:", errors.Is(o.Err, mapx.ErrCutShort), context.Cause(ctx))
 			break
 		}
 		fmt.Println(o.Index, o.Value, o.Err)
@@ -179,5 +209,5 @@ func ExampleOutcome() {
 	// Output:
 	// 0 10 <nil>
 	// 1 20 <nil>
-	// ended early: shutting down
+	// ended early: true shutting down
 }

@@ -82,9 +82,19 @@ func (w *worker[T]) loop() error {
 // call calls fn on v with an Adder that is valid until fn returns.
 func (w *worker[T]) call(v T) error {
 	call := w.calls.Load()
-	// Also on a panic or Goexit: a kept Adder must not add to a later call.
-	defer w.calls.Store(call + 1)
-	return w.e.fn(w.e.ctx, v, Adder[T]{w, call})
+	returned := false
+	defer func() {
+		if !returned {
+			// A panic or Goexit in fn: the first deferred call of mapx's it
+			// reaches, so that no new call starts from then on.
+			w.e.failed.Store(true)
+		}
+		// Also on a panic or Goexit: a kept Adder must not add to a later call.
+		w.calls.Store(call + 1)
+	}()
+	err := w.e.fn(w.e.ctx, v, Adder[T]{w, call})
+	returned = true
+	return err
 }
 
 // add queues v for the running call; see Adder.Add.

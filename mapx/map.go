@@ -6,21 +6,14 @@ import "context"
 // returns the results in input order: out[i] is fn's result for in[i].
 // limit <= 0 means [runtime.GOMAXPROCS](0).
 //
-// fn's ctx derives from ctx and is canceled at the first error or panic of any
-// call, or when ctx ends; from then on no new call of fn starts. Map returns
-// only once every call it started has returned. It returns nil and an
-// [*ItemError] holding the first error in time that fn returned and its
-// element's index ([errors.Is] reaches fn's error through it), or ctx's error,
-// as it is, if ctx ended first (also when fn then returns an error of its
-// own). A ctx already done on entry is reported without calling fn. A panic in
-// fn is re-raised in Map's caller as a [*errgroupx.PanicError], and outranks
-// an error; a call of [runtime.Goexit] in fn is reported as
-// [errgroupx.ErrGoexit].
-//
-// Map runs min(limit, len(in)) worker goroutines, not one per element, and
-// allocates the same amount whatever len(in) is, beyond the result slice.
-// Empty or nil in gives an empty result and no error, unless ctx is done on
-// entry. Map panics if ctx or fn is nil.
+// fn's ctx is canceled at the first error or panic of any call, or when ctx
+// ends; from then on no new call starts. Map returns once every call it
+// started has returned: nil and an [*ItemError] for the first error in time,
+// or ctx's error, as it is, if ctx ended first. A ctx done on entry calls fn
+// never. A panic in fn is re-raised in Map's caller as a
+// [*errgroupx.PanicError], and outranks an error. Map runs at most
+// min(limit, len(in)) goroutines and allocates nothing per element beyond
+// out. It panics if ctx or fn is nil.
 func Map[T, R any](ctx context.Context, in []T, limit int,
 	fn func(ctx context.Context, v T) (R, error)) ([]R, error) {
 	mustHave("Map", ctx, fn == nil)

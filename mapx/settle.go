@@ -5,28 +5,18 @@ import (
 	"iter"
 )
 
-// Settle calls fn on every element of in, at most limit calls at once, and
-// returns every outcome: out[i] and errs[i] are what fn returned for in[i].
-// Unlike [Map], it does not stop at a failed call. errs is nil if every call
-// succeeded; otherwise it has len(in) elements, nil where a call succeeded.
-// limit <= 0 means [runtime.GOMAXPROCS](0).
+// Settle calls fn on every element of in, at most limit calls at once (limit
+// <= 0 means GOMAXPROCS), and returns every outcome: out[i] and errs[i] are
+// what fn returned for in[i], and errs has len(in) elements whatever failed.
+// A failed call stops nothing.
 //
-// fn's ctx derives from ctx. When ctx ends, no new call starts: the elements
-// not called get [context.Cause](ctx) as their error, and Settle returns once
-// the calls running have returned. A ctx already done on entry calls fn
-// never. A panic in fn is a bug, not an outcome: it cancels fn's ctx, no new
-// call starts, and it is re-raised in Settle's caller as a
-// [*errgroupx.PanicError] once the running calls have returned. A call of
-// [runtime.Goexit] in fn (t.FailNow inside it) stops Settle as the end of ctx
-// would, with [errgroupx.ErrGoexit] for its element and for the elements it
-// left uncalled; if ctx had ended before the Goexit, those elements get
-// ctx's cause, as they would without it.
-//
-// Settle runs min(limit, len(in)) worker goroutines, not one per element, and
-// allocates the same amount whatever len(in) is, beyond out, which always has
-// len(in) elements, and errs. When every call succeeds it costs what Map
-// costs; errs, made at the first failure, costs 16 bytes an element. Settle
-// panics if ctx or fn is nil.
+// When ctx ends, no new call starts, and Settle returns once the running
+// calls have: errors.Is(errs[i], [ErrCutShort]) is true for just the outcomes
+// that ctx's end decided. A panic in fn cancels fn's ctx and is re-raised in
+// Settle's caller as a [*errgroupx.PanicError]. A [runtime.Goexit] in fn gives its element
+// [errgroupx.ErrGoexit] and stops Settle as the end of ctx would. Settle
+// costs what Map costs, and errs 16 bytes an element. It panics if ctx or fn
+// is nil.
 func Settle[T, R any](ctx context.Context, in []T, limit int,
 	fn func(ctx context.Context, v T) (R, error)) (out []R, errs []error) {
 	mustHave("Settle", ctx, fn == nil)
@@ -36,25 +26,28 @@ func Settle[T, R any](ctx context.Context, in []T, limit int,
 	}
 	if ctx.Err() != nil {
 		errs = make([]error, len(in))
-		fill(errs, context.Cause(ctx))
+		fill(errs, uncalledErr(context.Cause(ctx)))
 		return out, errs
 	}
 	r := &sliceRun[T, R]{in: in, out: out, fn: fn, settle: true}
-	r.run(ctx, limit) // only ever ErrGoexit, which r.cause gives too
+	r.run(ctx, limit) // only ever ErrGoexit, which the errors record too
 	if claimed := r.claims.claimed(); claimed < len(in) {
-		fill(r.errSlice()[claimed:], r.cause(r.parent))
+		fill(r.errSlice()[claimed:], r.uncalled())
 	}
 	if p := r.errs.Load(); p != nil {
-		errs = *p
+		return out, *p
 	}
-	return out, errs
+	// Made now rather than up front, when no call failed: a pointer slice
+	// made before the workers start is one the collector scans while they
+	// run.
+	return out, make([]error, len(in))
 }
 
 // An Outcome is what one call of fn gave in [SettleSeq]'s sequence: the
 // element's position in the input, and fn's result and error, or
 // [errgroupx.ErrGoexit] for a call that called [runtime.Goexit]. The outcome
-// with Index -1 is no element's: it ends a sequence cut short, and its Err
-// says why.
+// with Index -1 is no element's: it ends a sequence that ctx's end cut
+// short, and its Err, marked with [ErrCutShort], says why.
 //
 // SettleSeq yields one value per element, not the pair of an iter.Seq2,
 // because an outcome has three parts: the index is what tells the results
@@ -67,45 +60,25 @@ type Outcome[R any] struct {
 }
 
 // SettleSeq returns a sequence of the outcomes of fn's calls on the elements
-// of in, in the order the calls finish (those of a batch, below, together),
-// computed at most limit calls at once. limit <= 0 means
-// [runtime.GOMAXPROCS](0). A failed call does not end the sequence: to stop
-// at the first error, break out of the loop.
+// of in, each as its call returns, at most limit calls at once (limit <= 0
+// means GOMAXPROCS). A failed call ends nothing: to stop at one, break out.
+// It reads in and bounds its memory as [MapSeq] does.
 //
-// It reads in as [MapSeq] does, lazily, from the goroutine that ranges, and
-// holds as much: no goroutine is ever left inside in, results that are ready
-// wait while in blocks, the loop body must not wait for a call of fn to
-// start, and at most 2·limit batches of at most 256 elements are held at any
-// time, whatever in's length. Unlike MapSeq's, a slow call holds back no
-// other batch: the other batches' calls go on, and their outcomes come as
-// they finish. It holds back only the elements handed out with it, at most
-// 255: those after it are called once it returns, and the outcomes of all
-// come with its. Batches grow past one element only while calls take a few
-// microseconds, so slow calls such as I/O are handed out one at a time; a
-// call that is slow among fast ones may share a batch.
-//
-// fn's ctx derives from ctx. When ctx ends before every element of in has
-// been read and called, no new call starts, the outcomes of the calls made
-// are yielded, and the sequence ends with Outcome{Index: -1, Err:
-// [context.Cause](ctx)}; a ctx done on entry yields that outcome alone.
-// Breaking out of the loop cancels the calls in flight and waits for them
-// before the loop statement ends. A panic in fn is re-raised in the goroutine
-// that ranges as a [*errgroupx.PanicError], after the running calls have
-// returned. A call of [runtime.Goexit] in fn stops the sequence as the end of
-// ctx would, with [errgroupx.ErrGoexit] for its element's outcome and, if
-// elements were left uncalled, for the last outcome (ctx's cause instead, if
-// ctx had ended before the Goexit). A panic of the loop
-// body or of in is the one that comes out, not a panic of fn in reaction to
-// the cancel that it caused.
-//
-// The sequence may be ranged over more than once if in may. A nil in is an
-// empty sequence. SettleSeq panics if ctx or fn is nil.
+// When ctx ends, no new call starts, and a call's error that comes back
+// after it is marked with [ErrCutShort]. If ctx ended before the sequence
+// did, whether or not every element was called, its last outcome is one of
+// Index -1 and an Err marked with ErrCutShort, and only then; a ctx done on
+// entry yields that alone. Breaking out cancels the calls in flight and
+// waits for them. A panic in fn is re-raised in the ranging goroutine as a
+// [*errgroupx.PanicError]; a [runtime.Goexit] in fn gives its element
+// [errgroupx.ErrGoexit] and ends the sequence as the end of ctx would. It
+// may be ranged over again if in may. SettleSeq panics if ctx or fn is nil.
 func SettleSeq[T, R any](ctx context.Context, in iter.Seq[T], limit int,
 	fn func(ctx context.Context, v T) (R, error)) iter.Seq[Outcome[R]] {
 	mustHave("SettleSeq", ctx, fn == nil)
 	return func(yield func(Outcome[R]) bool) {
 		if ctx.Err() != nil {
-			yield(Outcome[R]{Index: -1, Err: context.Cause(ctx)})
+			yield(Outcome[R]{Index: -1, Err: uncalledErr(context.Cause(ctx))})
 			return
 		}
 		if in == nil {

@@ -143,7 +143,7 @@ func TestSettleSeqContextDoneOnEntry(t *testing.T) {
 	for o := range mapx.SettleSeq(ctx, count(10, &read), 2, oddFails) {
 		got = append(got, o)
 	}
-	if len(got) != 1 || got[0].Index != -1 || got[0].Err != errStop || got[0].Value != 0 || read.Load() != 0 {
+	if len(got) != 1 || got[0].Index != -1 || !isCutShort(got[0].Err, errStop, nil) || got[0].Value != 0 || read.Load() != 0 {
 		t.Fatalf("got %+v after reading %d, want {-1, 0, stop} alone and nothing read", got, read.Load())
 	}
 }
@@ -199,11 +199,12 @@ func TestSettleSeqContextCanceledAfter(t *testing.T) {
 	}
 }
 
-// A ctx that the last call ends, once every element has been called, ends
-// nothing early: every outcome comes, and no outcome of index -1. The reader
-// waits for room just after it sent the last batch; the batch before it
-// comes back and the cancel follows at once, so that both are ready when
-// the reader looks: a race, run many times.
+// A ctx that the last call ends, once every element has been called, still
+// ends the sequence with the outcome of index -1, after every element's: ctx
+// ended before the sequence did. The reader waits for room just after it
+// sent the last batch; the batch before it comes back and the cancel follows
+// at once, so that both are ready when the reader looks: a race, run many
+// times.
 func TestSettleSeqContextEndedByLastCall(t *testing.T) {
 	for range 3000 {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -216,8 +217,9 @@ func TestSettleSeqContextEndedByLastCall(t *testing.T) {
 		}) {
 			got = append(got, o)
 		}
-		if len(got) != 2 || got[0].Index == -1 || got[1].Index == -1 {
-			t.Fatalf("outcomes %+v, want those of elements 0 and 1 alone", got)
+		if len(got) != 3 || got[0].Index == -1 || got[1].Index == -1 || got[2].Index != -1 ||
+			!isCutShort(got[2].Err, context.Canceled, nil) {
+			t.Fatalf("outcomes %+v, want those of elements 0 and 1, then index -1 cut short", got)
 		}
 	}
 }

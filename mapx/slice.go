@@ -29,7 +29,9 @@ type sliceRun[T, R any] struct {
 	// run of tiny calls that all succeed as much again as Map: a pointer
 	// slice of len(in) to zero and for the collector to scan.
 	errs   atomic.Pointer[[]error]
-	errsMu sync.Mutex // held to make errs
+	errsMu sync.Mutex // held to make errs and cut
+	// cut is Settle's error for every element left uncalled, made once.
+	cut error
 
 	halt // stop and exitedFirst
 	// ended is set by a worker that left elements uncalled: because ctx
@@ -56,13 +58,13 @@ func (r *sliceRun[T, R]) run(ctx context.Context, limit int) error {
 func (r *sliceRun[T, R]) work() error {
 	var at span
 	return unwinding(func() error { return r.calls(&at) }, func() {
-		r.unwound(r.parent)
+		// calls has stopped the others already.
 		if r.settle {
 			// Settle's outcome of a Goexit, for its element, and the rest of
 			// the chunk left uncalled. (After a panic, Settle panics instead.)
 			errs := r.errSlice()
 			errs[at.i] = errgroupx.ErrGoexit
-			fill(errs[at.i+1:at.hi], r.cause(r.parent))
+			fill(errs[at.i+1:at.hi], r.uncalled())
 		}
 	})
 }
@@ -76,10 +78,21 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 	// Locals, not fields: fn may write to memory, so the compiler reloads
 	// fields through r after each call.
 	in, out, settle, fn, ctx, parent := r.in, r.out, r.settle, r.fn, r.ctx, r.parent
+	// Deferred here, in fn's caller, not in work's unwinding: the first of
+	// mapx's deferred calls that a panic or Goexit in fn reaches, so that no
+	// new call starts from then on. Two frames further up, the runtime took
+	// microseconds to get there, time for a thousand tiny calls.
+	returned := false
+	defer func() {
+		if !returned {
+			r.unwound(parent)
+		}
+	}()
 	w := r.claims.cursor()
 	for {
 		lo, hi := w.claim()
 		if lo == hi {
+			returned = true
 			return nil
 		}
 		at.hi = hi
@@ -92,16 +105,18 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 			// does not know), and every failure of the group sets stop.
 			if r.stop.Load() || parent.Err() != nil {
 				r.skip(at.i, hi)
+				returned = true
 				return nil
 			}
 			i := at.i
 			var err error
 			if out[i], err = fn(ctx, in[i]); err != nil {
 				if settle {
-					r.errSlice()[i] = err
+					r.errSlice()[i] = r.settled(parent, err)
 					continue
 				}
 				r.stop.Store(true)
+				returned = true
 				return failure(r.parent, i, err)
 			}
 		}
@@ -112,7 +127,7 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 func (r *sliceRun[T, R]) skip(i, hi int) {
 	r.ended.Store(true)
 	if r.settle {
-		fill(r.errSlice()[i:hi], r.cause(r.parent))
+		fill(r.errSlice()[i:hi], r.uncalled())
 	}
 }
 
@@ -147,4 +162,15 @@ func fill(errs []error, err error) {
 	for i := range errs {
 		errs[i] = err
 	}
+}
+
+// uncalled returns Settle's error for the elements left uncalled, one value
+// for them all, made by the first worker that leaves one.
+func (r *sliceRun[T, R]) uncalled() error {
+	r.errsMu.Lock()
+	defer r.errsMu.Unlock()
+	if r.cut == nil {
+		r.cut = uncalledErr(r.cause(r.parent))
+	}
+	return r.cut
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fanout-go/fanout/errgroupx"
+	"github.com/fanout-go/fanout/internal/nest"
 )
 
 const (
@@ -19,6 +20,11 @@ const (
 	minRing = 64
 	// maxQueued bounds the batches sent and not yet taken by a worker.
 	maxQueued = 4096
+	// heldPerWorker bounds the elements read and not yet yielded, per unit
+	// of limit: two full batches, so that fast calls keep every worker fed
+	// while the reader refills, and room for the others to run about 500
+	// calls past one at the head that is still running.
+	heldPerWorker = 2 * maxBatch
 )
 
 // stream is one range over the sequence of MapSeq (ordered) or SettleSeq
@@ -45,8 +51,9 @@ type stream[T, R any] struct {
 	ordered bool
 
 	// Shared with the workers.
-	waiting atomic.Bool // the reader is blocked in await
-	halt                // stop and exitedFirst
+	waiting atomic.Bool  // the reader is blocked in wait
+	idle    atomic.Int32 // workers waiting for a batch
+	halt                 // stop and exitedFirst
 
 	mu        sync.Mutex
 	finished  []*batch[T, R] // guarded by mu: computed, not yet taken back
@@ -61,7 +68,11 @@ type stream[T, R any] struct {
 	fill        *batch[T, R]      // the batch being filled, or nil
 	taken       []*batch[T, R]    // SettleSeq: taken back, to yield
 	inFlight    int               // batches sent and not yet yielded
-	maxInFlight int               // 2·limit
+	maxInFlight int               // 2·limit: read ahead further only for idle workers
+	held        int               // elements sent and not yet yielded
+	maxHeld     int               // heldPerWorker·limit
+	open        []*batch[T, R]    // SettleSeq: batches of several elements in flight
+	slot        *nest.Slot        // the pool worker's slot that ctx carries, lent while the reader waits
 	ring        []*batch[T, R]    // MapSeq: batch i sent is ring[i%len(ring)], head <= i < tail
 	head, tail  int
 	sent        int // elements sent to the workers so far
@@ -86,7 +97,13 @@ type batch[T, R any] struct {
 	called  int           // the elements called, a prefix of items; set by the worker
 	filled  time.Duration // how long the reader took to fill it
 	took    time.Duration // how long the worker took
-	ready   bool          // MapSeq: computed, waiting for its turn; the reader's
+	ready   bool          // computed and taken back; the reader's
+	// done counts the elements computed, a prefix of items: the worker
+	// stores it after each call, so that the reader yields a result as soon
+	// as it is computed, not when the whole batch is.
+	done    atomic.Int32
+	yielded int // the elements yielded so far, a prefix; the reader's
+	openAt  int // SettleSeq: b's place in open, or -1
 }
 
 func newStream[T, R any](ctx context.Context, limit int, fn func(context.Context, T) (R, error), ordered bool) *stream[T, R] {
@@ -94,21 +111,22 @@ func newStream[T, R any](ctx context.Context, limit int, fn func(context.Context
 	// the calls in flight before waiting for them.
 	cctx, cancel := context.WithCancel(ctx)
 	g, gctx := errgroupx.WithContext(cctx)
-	maxInFlight := math.MaxInt // for a limit of math.MaxInt/2 or more
-	if limit <= math.MaxInt/2 {
-		maxInFlight = 2 * limit
+	maxInFlight, maxHeld := math.MaxInt, math.MaxInt // for a limit too large to multiply
+	if limit <= math.MaxInt/heldPerWorker {
+		maxInFlight, maxHeld = 2*limit, heldPerWorker*limit
 	}
 	// The ring starts small and the queue is capped, so that a large limit
 	// costs nothing until calls in flight use it.
 	s := &stream[T, R]{
 		parent: ctx, ctx: gctx, cancel: cancel, g: g, fn: fn, ordered: ordered,
 		signal: make(chan struct{}, 1),
-		limit:  limit, maxInFlight: maxInFlight,
+		limit:  limit, maxInFlight: maxInFlight, maxHeld: maxHeld,
+		slot: nest.FromContext(ctx),
 		work: make(chan *batch[T, R], min(maxInFlight, maxQueued)),
 		size: newSizer(maxBatch),
 	}
 	if ordered {
-		s.ring = make([]*batch[T, R], min(maxInFlight, minRing))
+		s.ring = make([]*batch[T, R], min(maxHeld, minRing))
 	}
 	return s
 }
@@ -196,9 +214,10 @@ func (s *stream[T, R]) settle() {
 	if !s.yieldReady() {
 		return
 	}
-	if s.skipped {
-		// An element was left uncalled because the caller's ctx ended or a
-		// call of Goexit stopped the range, whichever came first.
-		s.yieldOutcome(Outcome[R]{Index: -1, Err: s.cause(s.parent)})
+	if s.skipped || s.exitedFirst.Load() || s.parent.Err() != nil {
+		// The caller's ctx ended, or a call of Goexit stopped the range,
+		// before the last outcome was yielded: whether or not an element
+		// was left uncalled, the sequence says so, last.
+		s.yieldOutcome(Outcome[R]{Index: -1, Err: uncalledErr(s.cause(s.parent))})
 	}
 }

@@ -68,23 +68,39 @@ func (s *stream[T, R]) send() bool {
 	}
 	s.fill = nil
 	s.sent += len(b.items)
+	s.held += len(b.items)
 	s.inFlight++
+	b.openAt = -1
 	if s.ordered {
 		if s.tail-s.head == len(s.ring) {
 			s.grow()
 		}
 		s.ring[s.tail%len(s.ring)] = b
 		s.tail++
+	} else if len(b.items) > 1 {
+		b.openAt = len(s.open)
+		s.open = append(s.open, b)
 	}
-	for s.inFlight == s.maxInFlight {
-		if !s.await() || !s.yieldReady() {
+	for !s.roomToRead() {
+		if !s.wait(true) || !s.yieldReady() {
 			return false
 		}
 	}
-	// Yield finished batches at once, so that a slow input does not hold
-	// back results that are ready.
+	// Yield what is ready at once, so that a slow input does not hold
+	// back results that are.
 	s.collect()
 	return s.yieldReady()
+}
+
+// roomToRead reports whether the reader may read another batch: while fewer
+// than 2·limit batches are in flight, and beyond that, up to maxHeld
+// elements, while a worker waits for one, such as when the others wait
+// behind a slow call at the head of MapSeq's order.
+func (s *stream[T, R]) roomToRead() bool {
+	if s.held >= s.maxHeld {
+		return false
+	}
+	return s.inFlight < s.maxInFlight || s.workers < s.limit || s.idle.Load() > 0
 }
 
 // enqueue sends b to the workers, and starts a worker when none was waiting
@@ -104,6 +120,8 @@ func (s *stream[T, R]) enqueue(b *batch[T, R]) bool {
 	// maxQueued batches wait, which only a limit over maxQueued/2 allows.
 	// A new worker, if the limit allows one, takes one of them at once.
 	s.spawn()
+	takeBack := s.lend()
+	defer takeBack()
 	select {
 	case s.work <- b:
 		return true
@@ -113,6 +131,19 @@ func (s *stream[T, R]) enqueue(b *batch[T, R]) bool {
 	}
 }
 
+// lend lends the pool worker's slot that ctx carries, if the ranging
+// goroutine holds it, for as long as it blocks, as Map does while it waits:
+// fn may need that worker for tasks it waits for. It returns the function
+// that takes the slot back.
+func (s *stream[T, R]) lend() (takeBack func()) {
+	if s.slot == nil {
+		return nop
+	}
+	return s.slot.Lend()
+}
+
+func nop() {}
+
 // spawn starts a worker, unless limit of them run.
 func (s *stream[T, R]) spawn() {
 	if s.workers < s.limit {
@@ -121,135 +152,184 @@ func (s *stream[T, R]) spawn() {
 	}
 }
 
-// grow doubles MapSeq's ring, keeping each batch in flight at the place its
-// index gives it in the longer ring. The ring never needs more than
-// maxInFlight places.
+// grow doubles the ring, keeping each batch in flight at the place its index
+// gives it in the longer ring. The ring never needs more than maxHeld places.
 func (s *stream[T, R]) grow() {
-	ring := make([]*batch[T, R], min(2*len(s.ring), s.maxInFlight))
+	ring := make([]*batch[T, R], min(2*len(s.ring), s.maxHeld))
 	for i := s.head; i < s.tail; i++ {
 		ring[i%len(ring)] = s.ring[i%len(s.ring)]
 	}
 	s.ring = ring
 }
 
-// await waits until a batch can be yielded: MapSeq's oldest in flight, or
-// any of SettleSeq's. It reports false if the group's ctx ended first: a
-// batch may then never come back.
+// await waits until a result can be yielded. It reports false if the
+// group's ctx ended first: a batch may then never come back.
 func (s *stream[T, R]) await() bool {
 	for !s.collect() {
-		s.waiting.Store(true)
-		select {
-		case <-s.signal:
-			s.waiting.Store(false)
-		case <-s.ctx.Done():
-			s.waiting.Store(false)
-			// A batch may have come back too, its token ready beside Done
-			// when the select chose: it is yielded as if it had come first.
-			// Else, when the last call ends ctx just after its batch was
-			// sent, SettleSeq would end early though every element was called.
-			if s.collect() {
-				return true
-			}
-			s.failed = true
+		if !s.wait(false) {
 			return false
 		}
 	}
 	return true
 }
 
+// wait waits until a worker hands a batch back, computes a result or, if
+// forRoom, waits for a batch, unless that happened already. It reports false
+// if the group's ctx ended first.
+func (s *stream[T, R]) wait(forRoom bool) bool {
+	// Set before looking, so that a worker that computes a result or goes
+	// idle after the look sees it and wakes the reader.
+	s.waiting.Store(true)
+	defer s.waiting.Store(false)
+	if s.collect() || (forRoom && s.roomToRead()) {
+		return true
+	}
+	takeBack := s.lend()
+	defer takeBack()
+	select {
+	case <-s.signal:
+		return true
+	case <-s.ctx.Done():
+		// A batch may have come back too, its token ready beside Done
+		// when the select chose: it is yielded as if it had come first.
+		// Else, when the last call ends ctx just after its batch was
+		// sent, SettleSeq would end early though every element was called.
+		if s.collect() {
+			return true
+		}
+		s.failed = true
+		return false
+	}
+}
+
 // collect takes back the batches the workers have finished, and reports
-// whether one can be yielded.
+// whether a result can be yielded.
 func (s *stream[T, R]) collect() bool {
 	s.mu.Lock()
 	finished := s.finished
-	if s.ordered {
-		for _, b := range finished {
-			b.ready = true
-		}
-	} else {
+	for _, b := range finished {
+		b.ready = true
+	}
+	if !s.ordered {
 		s.taken = append(s.taken, finished...)
 	}
 	clear(finished)
 	s.finished = finished[:0]
 	s.mu.Unlock()
 	if s.ordered {
-		return s.head < s.tail && s.ring[s.head%len(s.ring)].ready
+		return s.head < s.tail && s.pending(s.ring[s.head%len(s.ring)])
 	}
-	return len(s.taken) > 0
+	if len(s.taken) > 0 {
+		return true
+	}
+	for _, b := range s.open {
+		if s.pending(b) {
+			return true
+		}
+	}
+	return false
 }
 
-// yieldReady yields the batches that can be: MapSeq's ready ones at the head
-// of the ring, all of SettleSeq's taken back. It reports false when the range
-// must stop.
+// pending reports whether b has results computed and not yet yielded.
+func (s *stream[T, R]) pending(b *batch[T, R]) bool {
+	return b.ready || int(b.done.Load()) > b.yielded
+}
+
+// yieldReady yields the results that can be: MapSeq's computed ones at the
+// head of the order, all of SettleSeq's computed ones. It reports false when
+// the range must stop.
 func (s *stream[T, R]) yieldReady() bool {
 	if s.ordered {
 		for s.head < s.tail {
 			b := s.ring[s.head%len(s.ring)]
-			if !b.ready {
-				return true
-			}
 			if !s.emitOrdered(b) {
 				return false
 			}
+			if !b.ready {
+				return true // b's next call still runs
+			}
 			s.ring[s.head%len(s.ring)] = nil
 			s.head++
+			s.release(b)
 		}
 		return true
 	}
+	for i := 0; i < len(s.open); i++ {
+		if b := s.open[i]; !b.ready && !s.emitOutcomes(b, int(b.done.Load())) {
+			return false
+		}
+	}
 	for _, b := range s.taken {
-		if !s.emitOutcomes(b) {
+		if !s.emitOutcomes(b, b.called) {
 			return false // the range is over: the rest is dropped
 		}
+		if b.called < len(b.items) {
+			s.skipped = true
+		}
+		s.drop(b)
+		s.release(b)
 	}
 	clear(s.taken)
 	s.taken = s.taken[:0]
 	return true
 }
 
-// emitOrdered yields the results of MapSeq's oldest batch, and frees it. It
-// reports false when the range must stop.
+// emitOrdered yields MapSeq's computed results of b, the oldest batch, not
+// yet yielded. It reports false when the range must stop.
 func (s *stream[T, R]) emitOrdered(b *batch[T, R]) bool {
-	if b.called < len(b.items) || s.stop.Load() || s.ctx.Err() != nil {
-		// The worker skipped elements of this batch, or may have.
+	if s.stop.Load() || s.ctx.Err() != nil || (b.ready && b.called < len(b.items)) {
+		// A call failed, or the worker skipped elements of this batch.
 		s.failed = true
 		return false
 	}
-	s.size.adapt(len(b.items), max(b.took, b.filled))
-	for i := range b.items {
-		if !s.yieldPair(b.results[i], nil) {
+	done := int(b.done.Load())
+	for ; b.yielded < done; b.yielded++ {
+		if !s.yieldPair(b.results[b.yielded], nil) {
 			s.broke = true
 			return false
 		}
 	}
-	s.release(b)
 	return true
 }
 
-// emitOutcomes yields the outcome of every call of one of SettleSeq's
-// batches, and frees it. It reports false when the consumer broke out.
-func (s *stream[T, R]) emitOutcomes(b *batch[T, R]) bool {
-	if b.called < len(b.items) {
-		s.skipped = true
-	}
-	s.size.adapt(len(b.items), max(b.took, b.filled))
-	for i := range b.called {
+// emitOutcomes yields the outcomes of SettleSeq's batch b up to element
+// upto, computed. It reports false when the consumer broke out.
+func (s *stream[T, R]) emitOutcomes(b *batch[T, R], upto int) bool {
+	for ; b.yielded < upto; b.yielded++ {
+		i := b.yielded
 		if !s.yieldOutcome(Outcome[R]{Index: b.start + i, Value: b.results[i], Err: b.errs[i]}) {
+			b.yielded++
 			s.broke = true
 			return false
 		}
 	}
-	s.release(b)
 	return true
+}
+
+// drop takes SettleSeq's batch b, taken back, off the open list.
+func (s *stream[T, R]) drop(b *batch[T, R]) {
+	if b.openAt < 0 {
+		return
+	}
+	last := s.open[len(s.open)-1]
+	s.open[b.openAt], last.openAt = last, b.openAt
+	s.open[len(s.open)-1] = nil
+	s.open = s.open[:len(s.open)-1]
+	b.openAt = -1
 }
 
 // release empties b, dropping its references so that yielded elements can
 // be collected, and keeps it for reuse.
 func (s *stream[T, R]) release(b *batch[T, R]) {
+	s.size.adapt(len(b.items), max(b.took, b.filled))
+	s.held -= len(b.items)
 	clear(b.items)
 	clear(b.results)
 	clear(b.errs)
 	b.items = b.items[:0]
 	b.ready = false
+	b.done.Store(0)
+	b.yielded = 0
 	s.free = append(s.free, b)
 	s.inFlight--
 }

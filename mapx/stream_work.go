@@ -14,7 +14,7 @@ import (
 func (s *stream[T, R]) serve() error {
 	var at place[T, R]
 	return unwinding(func() error { return s.compute(&at) }, func() {
-		s.unwound(s.parent)
+		// compute has stopped the others already.
 		if at.b != nil && !s.ordered {
 			// SettleSeq reports a Goexit as its element's outcome, once the
 			// range knows it was no panic.
@@ -34,7 +34,25 @@ type place[T, R any] struct {
 
 // compute is serve's loop.
 func (s *stream[T, R]) compute(at *place[T, R]) error {
-	for b := range s.work {
+	// Deferred here, in fn's caller: the first of mapx's deferred calls that
+	// a panic or Goexit in fn reaches, so that no new call starts from then
+	// on. One frame further up, the runtime took microseconds to get there.
+	returned := false
+	defer func() {
+		if !returned {
+			s.unwound(s.parent)
+		}
+	}()
+	for {
+		// Counted while it waits, so that the reader reads ahead for it.
+		s.idle.Add(1)
+		s.wake()
+		b, ok := <-s.work
+		s.idle.Add(-1)
+		if !ok {
+			returned = true
+			return nil
+		}
 		start := time.Now()
 		n := len(b.items)
 		b.results = slices.Grow(b.results[:0], n)[:n]
@@ -51,13 +69,16 @@ func (s *stream[T, R]) compute(at *place[T, R]) error {
 			i := at.i
 			var err error
 			if b.results[i], err = s.fn(s.ctx, b.items[i]); err != nil {
-				if !s.ordered {
-					b.errs[i] = err
-					continue
+				if s.ordered {
+					s.stop.Store(true)
+					returned = true
+					return failure(s.parent, b.start+i, err)
 				}
-				s.stop.Store(true)
-				return failure(s.parent, b.start+i, err)
+				b.errs[i] = s.settled(s.parent, err)
 			}
+			// The result is the reader's to yield from here on.
+			b.done.Store(int32(i + 1))
+			s.wake()
 		}
 		at.b = nil
 		b.called = at.i
@@ -74,7 +95,6 @@ func (s *stream[T, R]) compute(at *place[T, R]) error {
 			runtime.Gosched()
 		}
 	}
-	return nil
 }
 
 // finish hands b back to the reader.
@@ -86,9 +106,22 @@ func (s *stream[T, R]) finish(b *batch[T, R]) {
 	if first {
 		// The reader takes the whole list at once, so a token is needed only
 		// when the list was empty; one already waiting serves as well.
-		select {
-		case s.signal <- struct{}{}:
-		default:
-		}
+		s.poke()
+	}
+}
+
+// wake wakes the reader if it waits, once a wait: one token serves for
+// every result computed meanwhile.
+func (s *stream[T, R]) wake() {
+	if s.waiting.Load() && s.waiting.CompareAndSwap(true, false) {
+		s.poke()
+	}
+}
+
+// poke wakes the reader if it waits, or makes its next wait return at once.
+func (s *stream[T, R]) poke() {
+	select {
+	case s.signal <- struct{}{}:
+	default:
 	}
 }

@@ -55,5 +55,20 @@ func (h *halt) cause(parent context.Context) error {
 	if h.exitedFirst.Load() {
 		return errgroupx.ErrGoexit
 	}
-	return context.Cause(parent)
+	if cause := context.Cause(parent); cause != nil {
+		return cause
+	}
+	// Stopped by a sequence's close, whose outcomes no one sees.
+	return context.Canceled
+}
+
+// settled returns what Settle or SettleSeq records for a call that returned
+// err, not nil: err as it is while the run goes on, marked with ErrCutShort
+// once it has stopped. The same check as the one before each call, so that
+// the calls it marks are at most one per worker.
+func (h *halt) settled(parent context.Context, err error) error {
+	if h.stop.Load() || parent.Err() != nil {
+		return &cutShort{cause: h.cause(parent), err: err}
+	}
+	return err
 }

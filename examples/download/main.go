@@ -105,11 +105,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// The outcomes come as the downloads finish, each with its place in the
 	// input: a failed one does not stop the others. The loop body runs on
 	// this goroutine alone, so it counts, saves and prints without locks.
+	interrupted := false
 	for o := range mapx.SettleSeq(ctx, slices.Values(urls), *limit, download) {
 		switch {
-		case ctx.Err() != nil:
-			// Ctrl-C: what it cut short is no document's fault, and an Index
-			// of -1 says that some were never tried.
+		case errors.Is(o.Err, mapx.ErrCutShort):
+			// Ctrl-C: what it cut short is no document's fault. The outcome
+			// of Index -1, which comes last, says the run was interrupted.
+			interrupted = o.Index < 0
 			continue
 		case o.Err != nil:
 			failed = append(failed, o)
@@ -130,7 +132,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintln(stdout, erase+status())
-	if ctx.Err() != nil {
+	if interrupted {
 		fmt.Fprintln(stdout, "interrupted")
 		return 130
 	}
