@@ -320,16 +320,16 @@ func hashKeyed(workers int, start func(func()), join func()) (func(int, func()),
 	}
 }
 
-// handKeyed is the reference's keyed pool: workers goroutines on a channel
-// of jobs, and per key a queue of the tasks added while one of its tasks
-// runs; the job that ran a key's task runs its queue dry, then forgets the
-// key. No task waits on a worker for its key.
+// handKeyed is the reference's keyed pool: workers goroutines on a
+// buffered channel of jobs, and per key a queue of the tasks added while one
+// of its tasks runs; the job that ran a key's task runs its queue dry, then
+// forgets the key. No task waits on a worker for its key.
 func handKeyed(workers int) (func(int, func()), func()) {
 	type keyQueue struct{ tasks []func() }
 	var (
 		mu     sync.Mutex
 		queues = make(map[int]*keyQueue) // keys with a task running
-		jobs   = make(chan func())
+		jobs   = make(chan func(), 64*workers)
 		wg     sync.WaitGroup
 	)
 	for range workers {
