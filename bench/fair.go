@@ -13,9 +13,10 @@ import (
 // tasks come together, each from its own goroutine. Each operation runs the
 // 100 small groups twice on the same pool, first alone, then beside the big
 // group, and the metric, x-alone, divides the median small group's time in
-// the second run by its time in the first. A pool that serves its tasks
-// first come, first served makes every small group wait for the whole big
-// group: about 100 at this size, growing with it.
+// the second run by its time in the first (the median operation's ratio).
+// A pool that serves its tasks first come, first served makes every small
+// group wait for the whole big group: about 100 at this size, growing with
+// it.
 const (
 	// fairWorkers is the size of the pool that the groups share.
 	fairWorkers = 8
@@ -37,15 +38,17 @@ const (
 
 // fairTrial starts a contender's shared pool, outside the timed part, and
 // has each operation run the small groups alone, then beside a big group
-// of n tasks. A small group's time runs from just before it is started to
-// the return of its wait.
+// of n tasks.
 //
-// The big group is queued first: its first fairWorkers tasks hold their
-// workers until the small groups come, which is once every add of the big
-// group has returned, or, where the library's add blocks while the pool is
-// full, once its adds have made no progress for fairStall. Either way, every
-// worker is busy with the big group and the rest of it waits in the
-// library's queue, or in its blocked add, when the small groups come.
+// In both runs fairWorkers tasks hold the workers while the groups are
+// added: in the first, those of a group of their own; in the second, the
+// big group's first tasks. The big group is added first, then the small
+// groups, each once the adds before it have all returned or, where the
+// library's add blocks while the pool is full, have made no progress for
+// fairStall. Then the workers go, and a small group's time runs from then
+// to the return of its wait: 100 goroutines would otherwise not add
+// "together" on a few cores, but one after another, each group done in
+// microseconds before the next is added.
 //
 // It checks that every task ran once in every operation and that each wait
 // returned only after every task of its group had run.
@@ -61,7 +64,7 @@ func fairTrial(c *Contender, n int) *trial {
 	return &trial{
 		run: func() {
 			ops++
-			alone := f.smalls(func() {})
+			alone := f.alone()
 			beside := f.besideBig(n)
 			ratios = append(ratios, float64(beside)/float64(max(alone, 1)))
 		},
@@ -115,20 +118,17 @@ func (f *fair) firstErr() error {
 	return f.err
 }
 
-// smalls runs the small groups, each from a goroutine of its own, and
-// returns the median group's time. The goroutines are let go at once, when
-// all have started, just after release is called.
-func (f *fair) smalls(release func()) time.Duration {
-	took := make([]time.Duration, fairSmallGroups)
-	start := make(chan struct{})
-	var ready, wg sync.WaitGroup
-	ready.Add(fairSmallGroups)
+// smalls runs the small groups, each from a goroutine of its own, while
+// the workers are held, and lets the workers go by closing gate once every
+// small group is added (or is blocked adding). It returns the median
+// group's time from then to the return of its wait.
+func (f *fair) smalls(gate chan struct{}) time.Duration {
+	ends := make([]time.Time, fairSmallGroups)
+	var added atomic.Int64
+	var wg sync.WaitGroup
 	for g := range fairSmallGroups {
 		wg.Go(func() {
-			ready.Done()
-			<-start
 			var done atomic.Int32
-			t0 := time.Now()
 			add, wait := f.group()
 			for j := range fairSmallTasks {
 				k := g*fairSmallTasks + j
@@ -136,28 +136,46 @@ func (f *fair) smalls(release func()) time.Duration {
 					f.smallRuns[k]++
 					done.Add(1)
 				})
+				added.Add(1)
 			}
 			wait()
-			took[g] = time.Since(t0)
+			ends[g] = time.Now()
 			if d := done.Load(); d != fairSmallTasks {
 				f.fail(fmt.Errorf("small group %d's wait returned after %d of its %d tasks", g, d, fairSmallTasks))
 			}
 		})
 	}
-	ready.Wait()
-	release()
-	close(start)
+	waitAdded(fairSmallGroups*fairSmallTasks, &added)
+	release := time.Now()
+	close(gate)
 	wg.Wait()
+	took := make([]time.Duration, fairSmallGroups)
+	for g, end := range ends {
+		took[g] = max(0, end.Sub(release))
+	}
 	slices.Sort(took)
 	return took[len(took)/2]
 }
 
-// besideBig queues a big group of n tasks, then runs the small groups, and
-// returns their median time once the big group is done too.
+// alone runs the small groups with fairWorkers tasks of a group of their
+// own holding the workers until they are added.
+func (f *fair) alone() time.Duration {
+	gate := make(chan struct{})
+	add, wait := f.group()
+	for range fairWorkers {
+		add(func() { hold(gate) })
+	}
+	m := f.smalls(gate)
+	wait()
+	return m
+}
+
+// besideBig queues a big group of n tasks, whose first fairWorkers tasks
+// hold the workers, then runs the small groups, and returns their median
+// time once the big group is done too.
 func (f *fair) besideBig(n int) time.Duration {
-	gate := make(chan struct{}) // closed when the small groups come
+	gate := make(chan struct{}) // closed when the small groups are added
 	var added atomic.Int64      // the big group's adds that have returned
-	allAdded := make(chan struct{})
 	bigOver := make(chan struct{})
 	go func() {
 		defer close(bigOver)
@@ -166,46 +184,46 @@ func (f *fair) besideBig(n int) time.Duration {
 		for i := range n {
 			add(func() {
 				if i < fairWorkers {
-					plug := time.NewTimer(fairPlugMax)
-					select {
-					case <-gate:
-					case <-plug.C:
-					}
-					plug.Stop()
+					hold(gate)
 				}
 				f.bigRuns[i]++
 				done.Add(1)
 			})
 			added.Add(1)
 		}
-		close(allAdded)
 		wait()
 		if d := done.Load(); d != int64(n) {
 			f.fail(fmt.Errorf("the big group's wait returned after %d of its %d tasks", d, n))
 		}
 	}()
-	waitQueued(allAdded, &added)
-	m := f.smalls(func() { close(gate) })
+	waitAdded(int64(n), &added)
+	m := f.smalls(gate)
 	<-bigOver
 	return m
 }
 
-// waitQueued returns once allAdded is closed, or once added has not
-// changed for fairStall.
-func waitQueued(allAdded <-chan struct{}, added *atomic.Int64) {
+// hold returns once gate is closed, or after fairPlugMax.
+func hold(gate <-chan struct{}) {
+	t := time.NewTimer(fairPlugMax)
+	defer t.Stop()
+	select {
+	case <-gate:
+	case <-t.C:
+	}
+}
+
+// waitAdded returns once added reaches all, or once it has not changed for
+// fairStall.
+func waitAdded(all int64, added *atomic.Int64) {
 	tick := time.NewTicker(fairStall / 10)
 	defer tick.Stop()
 	last, since := int64(-1), time.Now()
-	for {
-		select {
-		case <-allAdded:
+	for a := added.Load(); a < all; a = added.Load() {
+		now := <-tick.C
+		if a != last {
+			last, since = a, now
+		} else if now.Sub(since) >= fairStall {
 			return
-		case now := <-tick.C:
-			if a := added.Load(); a != last {
-				last, since = a, now
-			} else if now.Sub(since) >= fairStall {
-				return
-			}
 		}
 	}
 }
