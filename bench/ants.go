@@ -75,6 +75,21 @@ var antsC = &Contender{
 		antsRun(len(in), limit, func(i int) { out[i], errs[i] = fn(ctx, in[i]) })
 		return out, errs
 	},
+	// Groups: one ants pool, a WaitGroup per group. ants has no queue:
+	// Submit blocks while every worker is busy, and a worker that frees
+	// wakes one blocked Submit.
+	Groups: func(workers int) (func() (func(func()), func()), func()) {
+		p := newAntsPool(workers)
+		return func() (func(func()), func()) {
+			var wg sync.WaitGroup
+			return func(task func()) {
+				wg.Add(1)
+				if err := p.Submit(func() { task(); wg.Done() }); err != nil {
+					panic(err) // a blocking pool that is open accepts every task
+				}
+			}, wg.Wait
+		}, func() { releaseAnts(p) }
+	},
 	// SharedPool: one ants pool for every group, a WaitGroup per group.
 	SharedPool: func(workers int) (func(int, func(int)), func()) {
 		p := newAntsPool(workers)

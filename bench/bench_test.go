@@ -36,6 +36,9 @@ func BenchmarkTreeCPU(b *testing.B)              { benchWorkload(b, "TreeCPU") }
 func BenchmarkTreeIO(b *testing.B)               { benchWorkload(b, "TreeIO") }
 func BenchmarkSharedPoolGroup(b *testing.B)      { benchWorkload(b, "SharedPoolGroup") }
 func BenchmarkNested(b *testing.B)               { benchWorkload(b, "Nested") }
+func BenchmarkFairGroups(b *testing.B)           { benchWorkload(b, "FairGroups") }
+func BenchmarkKeyedOrder(b *testing.B)           { benchWorkload(b, "KeyedOrder") }
+func BenchmarkKeyedSlowKeys(b *testing.B)        { benchWorkload(b, "KeyedSlowKeys") }
 
 func benchWorkload(b *testing.B, name string) {
 	w := bench.WorkloadNamed(name)

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -51,20 +52,28 @@ func TestCases(t *testing.T) {
 // TestSupport pins down which contender does which workload, so that a
 // contender cannot drop out of the table unnoticed.
 func TestSupport(t *testing.T) {
+	// Issue 19's workloads wait for fanout's fair groups and keyed tasks;
+	// its line becomes "" once the pool has them.
+	const onlyKeyed = "TinyMap CPUMap IOMap FirstError PoolRoundTrip Stream AntsSleep PondRand GoPkgzPool " +
+		"HeavyTail HeavyTailUnordered BlockedCall BlockedCallUnordered BlockedCallSettle BlockedCallMap " +
+		"EveryOutcome TreeCPU TreeIO SharedPoolGroup Nested FairGroups"
 	want := map[string]string{ // workloads each contender has no way to do, or is not run on
-		"fanout": "",
+		"fanout": "FairGroups KeyedOrder KeyedSlowKeys",
 		"sequential": "AntsSleep HeavyTail HeavyTailUnordered " +
-			"BlockedCall BlockedCallUnordered BlockedCallSettle BlockedCallMap",
+			"BlockedCall BlockedCallUnordered BlockedCallSettle BlockedCallMap FairGroups",
 		"errgroup":  "Stream HeavyTail BlockedCall",
 		"errgroupx": "Stream HeavyTail BlockedCall",
 		"conc-iter": "PoolRoundTrip Stream AntsSleep PondRand GoPkgzPool HeavyTail HeavyTailUnordered " +
-			"BlockedCall BlockedCallUnordered TreeCPU TreeIO SharedPoolGroup Nested",
-		"conc-pool": "TreeCPU TreeIO SharedPoolGroup",
+			"BlockedCall BlockedCallUnordered TreeCPU TreeIO SharedPoolGroup Nested FairGroups KeyedOrder KeyedSlowKeys",
+		"conc-pool": "TreeCPU TreeIO SharedPoolGroup FairGroups KeyedOrder KeyedSlowKeys",
 		"pond":      "HeavyTailUnordered BlockedCallUnordered",
-		"ants":      "Stream HeavyTail BlockedCall TreeCPU TreeIO",
-		"rill":      "PoolRoundTrip AntsSleep PondRand GoPkgzPool BlockedCallSettle EveryOutcome TreeCPU TreeIO SharedPoolGroup Nested",
-		"go-pkgz":   "Stream AntsSleep PondRand HeavyTail HeavyTailUnordered BlockedCall BlockedCallUnordered TreeCPU TreeIO SharedPoolGroup Nested",
-		"reference": "",
+		"ants":      "Stream HeavyTail BlockedCall TreeCPU TreeIO KeyedOrder KeyedSlowKeys",
+		"rill": "PoolRoundTrip AntsSleep PondRand GoPkgzPool BlockedCallSettle EveryOutcome TreeCPU TreeIO SharedPoolGroup Nested " +
+			"FairGroups KeyedOrder KeyedSlowKeys",
+		"go-pkgz":       "Stream AntsSleep PondRand HeavyTail HeavyTailUnordered BlockedCall BlockedCallUnordered TreeCPU TreeIO SharedPoolGroup Nested FairGroups",
+		"errgroup-hash": onlyKeyed,
+		"pond-hash":     onlyKeyed,
+		"reference":     "",
 	}
 	if len(bench.Contenders) != len(want) {
 		t.Errorf("%d contenders, want %d", len(bench.Contenders), len(want))
@@ -138,6 +147,28 @@ func shapes(c *bench.Contender) []shape {
 		defer closePool()
 		group(n/2, func(i int) { work(i) })
 		group(n-n/2, func(i int) { work(n/2 + i) })
+	})
+	add("Groups", c.Groups != nil, func(n, limit int, work func(int) int) {
+		group, closePool := c.Groups(limit)
+		defer closePool()
+		var wg sync.WaitGroup
+		for _, r := range [][2]int{{0, n / 2}, {n / 2, n}} { // two groups at once
+			wg.Go(func() {
+				add, wait := group()
+				for i := r[0]; i < r[1]; i++ {
+					add(func() { work(i) })
+				}
+				wait()
+			})
+		}
+		wg.Wait()
+	})
+	add("Keyed", c.Keyed != nil, func(n, limit int, work func(int) int) {
+		add, wait := c.Keyed(limit)
+		for i := range n {
+			add(i%7, func() { work(i) })
+		}
+		wait()
 	})
 	add("Nested", c.Nested != nil, func(n, limit int, work func(int) int) {
 		inner := min(10, n)
@@ -334,12 +365,7 @@ func TestChecksCatchWrongOutput(t *testing.T) {
 			emit(fn(v))
 		}
 	}
-	tests := []struct {
-		name     string
-		workload string
-		c        *bench.Contender
-		right    bool
-	}{
+	tests := []wrongCase{
 		{"Go skips a task", "PondRand", &bench.Contender{Go: skip3}, false},
 		{"Go runs a task twice", "GoPkgzPool", &bench.Contender{Go: twice3}, false},
 		{"Unordered drops a result", "HeavyTailUnordered", &bench.Contender{
@@ -428,6 +454,7 @@ func TestChecksCatchWrongOutput(t *testing.T) {
 				}
 			}}, false},
 	}
+	tests = append(tests, wrongGroupsAndKeys()...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.c.Name = "broken"
@@ -440,6 +467,86 @@ func TestChecksCatchWrongOutput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wrongCase is a contender that gets the named workload wrong, or right.
+type wrongCase struct {
+	name     string
+	workload string
+	c        *bench.Contender
+	right    bool
+}
+
+// wrongGroupsAndKeys returns the cases of TestChecksCatchWrongOutput for
+// issue 19's workloads. The contenders keep each group's tasks, or every
+// keyed task, and run them in the wait, on the waiting goroutine: mangle
+// then gets them wrong.
+func wrongGroupsAndKeys() []wrongCase {
+	groups := func(mangle func(tasks []func()) (now, later []func())) func(int) (func() (func(func()), func()), func()) {
+		return func(int) (func() (func(func()), func()), func()) {
+			var mu sync.Mutex
+			var left []func() // run by close
+			return func() (func(func()), func()) {
+					var tasks []func()
+					return func(task func()) { tasks = append(tasks, task) }, func() {
+						now, later := mangle(tasks)
+						for _, task := range now {
+							task()
+						}
+						mu.Lock()
+						left = append(left, later...)
+						mu.Unlock()
+					}
+				}, func() {
+					for _, task := range left {
+						task()
+					}
+				}
+		}
+	}
+	keyed := func(mangle func(tasks []func()) []func()) *bench.Contender {
+		return &bench.Contender{
+			Go: func(n, _ int, task func(int)) {
+				for i := range n {
+					task(i)
+				}
+			},
+			Keyed: func(int) (func(int, func()), func()) {
+				var tasks []func()
+				return func(_ int, task func()) { tasks = append(tasks, task) }, func() {
+					for _, task := range mangle(tasks) {
+						task()
+					}
+				}
+			},
+		}
+	}
+	var cases []wrongCase
+	for _, w := range []string{"KeyedOrder", "KeyedSlowKeys"} {
+		cases = append(cases,
+			wrongCase{"Keyed in order in " + w, w, keyed(func(ts []func()) []func() { return ts }), true},
+			wrongCase{"Keyed runs the tasks in reverse in " + w, w, keyed(func(ts []func()) []func() {
+				slices.Reverse(ts)
+				return ts
+			}), false},
+			wrongCase{"Keyed swaps the last two tasks in " + w, w, keyed(func(ts []func()) []func() {
+				ts[len(ts)-1], ts[len(ts)-2] = ts[len(ts)-2], ts[len(ts)-1]
+				return ts
+			}), false},
+			wrongCase{"Keyed skips a task in " + w, w, keyed(func(ts []func()) []func() { return ts[1:] }), false},
+			wrongCase{"Keyed runs a task twice in " + w, w, keyed(func(ts []func()) []func() { return append(ts, ts[len(ts)-1]) }), false},
+		)
+	}
+	return append(cases,
+		wrongCase{"Groups run in their waits", "FairGroups", &bench.Contender{
+			Groups: groups(func(ts []func()) ([]func(), []func()) { return ts, nil })}, true},
+		wrongCase{"Groups skip a task", "FairGroups", &bench.Contender{
+			Groups: groups(func(ts []func()) ([]func(), []func()) { return ts[1:], nil })}, false},
+		wrongCase{"Groups run a task twice", "FairGroups", &bench.Contender{
+			Groups: groups(func(ts []func()) ([]func(), []func()) { return append(ts, ts[len(ts)-1]), nil })}, false},
+		wrongCase{"a group's wait returns before its last task ran", "FairGroups", &bench.Contender{
+			Groups: groups(func(ts []func()) ([]func(), []func()) { return ts[:len(ts)-1], ts[len(ts)-1:] })}, false},
+	)
 }
 
 // TestPublications checks that each peer's published figures name

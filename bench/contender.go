@@ -81,6 +81,27 @@ type Contender struct {
 	// call(o, i) for every i below inner, at most limit at once within
 	// that task: a map inside each task of a pool (Nested).
 	Nested func(outer, inner, limit int, call func(o, i int))
+
+	// Groups starts a pool of the given number of workers that groups of
+	// tasks share, and returns group and close. group starts a group on the
+	// pool and returns add, which adds one task to the group (blocking while
+	// the pool is full where the library's add does), and wait, which
+	// returns once every task added to the group has run. Many goroutines
+	// may each start, fill and wait for a group of their own at once; close
+	// ends the pool after every group has been waited for (FairGroups).
+	Groups func(workers int) (group func() (add func(task func()), wait func()), close func())
+
+	// Keyed starts a pool of the given number of workers and returns add,
+	// which adds task under key, and wait, which returns once every task
+	// added has run and ends the pool. Tasks with the same key run one at a
+	// time, in the order they were added; tasks with different keys may run
+	// at once, at most workers at a time. add is called from one goroutine,
+	// and wait once, after the last add (KeyedOrder, KeyedSlowKeys).
+	Keyed func(workers int) (add func(key int, task func()), wait func())
+
+	// goOf is the contender whose Go runs this one's keyed tasks with no
+	// key, where this one has no Go of its own.
+	goOf *Contender
 }
 
 // Contenders lists every contender, fanout first and the reference last.
@@ -95,6 +116,8 @@ var Contenders = []*Contender{
 	antsC,
 	rillC,
 	goPkgz,
+	errgroupHash,
+	pondHash,
 	reference,
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/fanout-go/fanout/errgroupx"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 )
 
 // group is the method set errgroup.Group and errgroupx.Group share, so that
@@ -135,6 +136,40 @@ func perItemContender(name, module, note string,
 					return nil
 				})
 			}, func() {}
+		},
+		// Groups: a group is no pool that groups could share; the nearest
+		// shape is a group per group of tasks and one semaphore.Weighted of
+		// workers that they share, acquired before each Go and released when
+		// the task ends, as the semaphore's own worker-pool example does.
+		// An add blocks while every worker is busy, and the semaphore serves
+		// the blocked adds in the order they came.
+		Groups: func(workers int) (func() (func(func()), func()), func()) {
+			sem := semaphore.NewWeighted(int64(workers))
+			return func() (func(func()), func()) {
+				g, _ := newGroup(context.Background())
+				return func(task func()) {
+						if err := sem.Acquire(context.Background(), 1); err != nil {
+							panic(err) // the context never ends
+						}
+						g.Go(func() error {
+							defer sem.Release(1)
+							task()
+							return nil
+						})
+					}, func() {
+						_ = g.Wait() // no task fails
+					}
+			}, func() {}
+		},
+		// Keyed: a group with SetLimit(workers), which starts the tasks in
+		// the order they were added, and a lock per key taken in turn (see
+		// keyTurns): a task holds its goroutine, one of the workers, while it
+		// waits for the task before it of its key.
+		Keyed: func(workers int) (func(int, func()), func()) {
+			g, _ := newGroup(context.Background())
+			g.SetLimit(workers)
+			return keyTurnsOn(func(f func()) { g.Go(func() error { f(); return nil }) },
+				func() { _ = g.Wait() })
 		},
 		// Nested: a group for the tasks and, in each task, a group for its
 		// calls, each with SetLimit(limit): the limits multiply.

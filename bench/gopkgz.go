@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/go-pkgz/pool"
 )
@@ -63,6 +64,30 @@ var goPkgz = &Contender{
 		})
 		return out, errs
 	},
+	// Keyed: WithChunkFn, go-pkgz/pool's own way to keep the order of
+	// related items: it sends every item of a key to the same worker, by a
+	// hash of the key as a string.
+	Keyed: func(workers int) (func(int, func()), func()) {
+		p := pool.New[keyedItem](workers, pool.WorkerFunc[keyedItem](
+			func(_ context.Context, it keyedItem) error {
+				it.task()
+				return nil
+			})).WithChunkFn(func(it keyedItem) string { return strconv.Itoa(it.key) })
+		if err := p.Go(context.Background()); err != nil {
+			panic(err) // a new group is not yet started
+		}
+		return func(key int, task func()) { p.Submit(keyedItem{key, task}) }, func() {
+			if err := p.Close(context.Background()); err != nil {
+				panic(err) // no task fails
+			}
+		}
+	},
+}
+
+// keyedItem is an item of go-pkgz's keyed pool: a task and its key.
+type keyedItem struct {
+	key  int
+	task func()
 }
 
 // fewWorkersOnly reports whether c is go-pkgz, which the workloads of tens

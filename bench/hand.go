@@ -139,3 +139,31 @@ func handPool(workers int) (func(int, func(int)), func()) {
 		wg.Wait()
 	}
 }
+
+// handGroups is [handPool] with a group per caller: workers goroutines on
+// an unbuffered channel of tasks, so that an add blocks until a worker takes
+// its task, and a WaitGroup per group.
+func handGroups(workers int) (func() (func(func()), func()), func()) {
+	tasks := make(chan func())
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for t := range tasks {
+				t()
+			}
+		})
+	}
+	return func() (func(func()), func()) {
+			var done sync.WaitGroup
+			return func(task func()) {
+				done.Add(1)
+				tasks <- func() {
+					task()
+					done.Done()
+				}
+			}, done.Wait
+		}, func() {
+			close(tasks)
+			wg.Wait()
+		}
+}

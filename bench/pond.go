@@ -108,6 +108,27 @@ var pondC = &Contender{
 		wg.Wait()
 		return first
 	},
+	// Groups: one pool, a task group per group of tasks. Its queue has no
+	// bound, so an add never blocks, and the pool serves tasks in the order
+	// they came, whatever their group.
+	Groups: func(workers int) (func() (func(func()), func()), func()) {
+		p := pond.NewPool(workers)
+		return func() (func(func()), func()) {
+			g := p.NewGroup()
+			return func(task func()) { g.Submit(task) }, func() { _ = g.Wait() } // no task fails
+		}, p.StopAndWait
+	},
+	// Keyed: a pool, which starts tasks in the order they came, and a lock
+	// per key taken in turn (see keyTurns): a task holds its worker while
+	// it waits for the task before it of its key.
+	Keyed: func(workers int) (func(int, func()), func()) {
+		p := pond.NewPool(workers)
+		return keyTurnsOn(func(f func()) {
+			if err := p.Go(f); err != nil {
+				panic(err) // a running pool accepts every task
+			}
+		}, p.StopAndWait)
+	},
 	SharedPool: func(workers int) (func(int, func(int)), func()) {
 		p := pond.NewPool(workers)
 		return func(n int, task func(int)) {

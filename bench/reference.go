@@ -78,6 +78,8 @@ var reference = &Contender{
 	Unordered:  handUnordered,
 	Tree:       handTree,
 	SharedPool: handPool,
+	Groups:     handGroups,
+	Keyed:      handKeyed,
 	// Stream reads a batch of items, maps it with parallelFor, emits it, and
 	// reads the next: memory stays at one batch, at the price of the workers
 	// idling while the caller reads and emits (cheap next to 1 µs of work).

@@ -76,6 +76,10 @@ var sequential = &Contender{
 			}
 		}, func() {}
 	},
+	// Keyed runs each task as it is added: in order for every key.
+	Keyed: func(int) (func(int, func()), func()) {
+		return func(_ int, task func()) { task() }, func() {}
+	},
 	Nested: func(outer, inner, _ int, call func(o, i int)) {
 		for o := range outer {
 			for i := range inner {

@@ -59,7 +59,7 @@ type trial struct {
 const ioLimit = 100
 
 // Workloads lists the workloads: those of issue 5 in its order, then the
-// peers' own benchmarks and the shapes of issue 14.
+// peers' own benchmarks and the shapes of issue 14, then those of issue 19.
 var Workloads = []*Workload{
 	{
 		Name: "TinyMap", Title: "tiny map: 100,000 × v*2", Items: 100_000, RaceItems: 5_000,
@@ -189,6 +189,24 @@ var Workloads = []*Workload{
 		Metric:   "peak-calls",
 		supports: func(c *Contender) bool { return c.Nested != nil },
 		prepare:  nestedTrial,
+	},
+	{
+		Name: "FairGroups", Title: "small groups beside a big one: 100 groups of 10 tiny tasks, from 100 goroutines, after one of 100,000, on a shared 8-worker pool", Items: 100_000, RaceItems: 2_000,
+		Metric:   "x-alone",
+		supports: func(c *Contender) bool { return c.Groups != nil },
+		prepare:  fairTrial,
+	},
+	{
+		Name: "KeyedOrder", Title: "keyed: 1,000,000 tiny tasks over 1,000 keys, in order per key, 8 workers", Items: 1_000_000, RaceItems: 5_000,
+		Metric:   "x-unkeyed",
+		supports: func(c *Contender) bool { return c.Keyed != nil && c.unkeyedGo() != nil },
+		prepare:  keyedOrderTrial,
+	},
+	{
+		Name: "KeyedSlowKeys", Title: "keyed, slow keys: the same, 1 key in 100 with its first 20 tasks sleeping 1 ms", Items: 1_000_000, RaceItems: 2_000,
+		Metric:   "x-fast",
+		supports: func(c *Contender) bool { return c.Keyed != nil },
+		prepare:  keyedSlowTrial,
 	},
 }
 
