@@ -47,12 +47,8 @@ func (p *Pool) runCtx(c *caller, w *worker) (context.Context, func()) {
 		return w.taskCtx(cctx, nil), nop
 	}
 	if c.group != nil {
-		// A group's ctx ends with the pool's (NewGroup), and is the same for
-		// every task of the group: marked once per worker.
-		if w.lastFrom != cctx {
-			w.lastFrom, w.lastCtx = cctx, w.taskCtx(cctx, nil)
-		}
-		return w.lastCtx, nop
+		// A group's ctx ends with the pool's already (NewGroup).
+		return w.taskCtx(cctx, nil), nop
 	}
 	m := &merged{}
 	inner, cancel := context.WithCancelCause(cctx)
@@ -70,7 +66,7 @@ func nop() {}
 // taskCtx returns the ctx of a task that runs on w's slot: ctx carrying the
 // slot, with m as described at taskCtx.
 func (w *worker) taskCtx(ctx context.Context, m *merged) *taskCtx {
-	return &taskCtx{Context: nest.NewContext(ctx, w.slot), p: w.p, m: m}
+	return &taskCtx{Context: nest.NewContext(ctx, &w.slot), p: w.p, m: m}
 }
 
 // isTaskCtx reports whether ctx is the ctx of a task of p's as the task got

@@ -143,10 +143,9 @@ func ExamplePool_Stats() {
 			return nil
 		})
 	}
-	p.Wait()
+	p.Close() // its workers leave
 	fmt.Printf("%+v\n", p.Stats())
-	p.Close()
-	// Output: {Submitted:5 Queued:0 Running:0 Completed:5 Failed:3 Skipped:0 Blocked:0}
+	// Output: {Submitted:5 Queued:0 Running:0 Completed:5 Failed:3 Skipped:0 Blocked:0 Workers:0}
 }
 
 func ExampleStats() {
