@@ -37,23 +37,23 @@ type merged struct {
 
 // runCtx returns the ctx that a task with a caller's ctx runs with on w's
 // slot, and what to call when the task returns.
-func (p *Pool) runCtx(c *caller, w *worker) (context.Context, func()) {
+func (p *Pool) runCtx(c *caller, lv *level) (context.Context, func()) {
 	cctx := c.ctx
 	if p.isTaskCtx(cctx) {
 		// A task's own ctx, handed to its child: it ends with the pool's.
-		if p.slotOf(cctx) == w {
+		if p.slotOf(cctx) == lv {
 			return cctx, nop
 		}
-		return w.taskCtx(cctx, nil), nop
+		return lv.taskCtx(cctx, nil), nop
 	}
 	if c.group != nil {
 		// A group's ctx ends with the pool's already (NewGroup).
-		return w.taskCtx(cctx, nil), nop
+		return lv.taskCtx(cctx, nil), nop
 	}
 	m := &merged{}
 	inner, cancel := context.WithCancelCause(cctx)
 	m.cancel = cancel
-	tc := w.taskCtx(inner, m)
+	tc := lv.taskCtx(inner, m)
 	m.stop = context.AfterFunc(p.ctx, func() { tc.poolEnded() })
 	return tc, func() {
 		m.stop()
@@ -65,8 +65,8 @@ func nop() {}
 
 // taskCtx returns the ctx of a task that runs on w's slot: ctx carrying the
 // slot, with m as described at taskCtx.
-func (w *worker) taskCtx(ctx context.Context, m *merged) *taskCtx {
-	return &taskCtx{Context: nest.NewContext(ctx, &w.slot), p: w.p, m: m}
+func (lv *level) taskCtx(ctx context.Context, m *merged) *taskCtx {
+	return &taskCtx{Context: nest.NewContext(ctx, &lv.slot), p: lv.w.p, m: m}
 }
 
 // isTaskCtx reports whether ctx is the ctx of a task of p's as the task got

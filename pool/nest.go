@@ -33,24 +33,44 @@ import (
 // helpers[i-1]. lends[i] is the lend of level i's goroutine, blocked in a
 // wait; the goroutine at level len(lends) runs a task if running.
 //
-// The worker is free to claim for when lent and no task runs on it, and its
-// innermost lender is not waiting to take it back; lenders take it back
-// innermost first, once the task above them has returned.
+// The worker is free when lent, no task runs on it and its innermost lender
+// is not waiting to take it back. Then it runs, at its top level, the
+// tasks its waiters want, oldest first, while fewer task functions than the
+// bound run; lenders take it back innermost first, once the task above them
+// has returned.
 type nesting struct {
 	lends   []*lend
 	running bool
 	helpers []*helper
-	freed   chan struct{} // closed when the worker next comes free; nil until asked
+	wanted  []task // tasks its waiters wait for, maybe no longer queued
+	starved bool   // listed in the pool's starved: free, wanted, but at the bound
 }
 
 type lend struct {
 	back chan struct{} // made when the lender waits to take the worker back; closed when it has
 }
 
-// A helper is a goroutine of a worker's that runs tasks claimed at one level.
+// A level is where one of a worker's goroutines runs tasks: level 0 is the
+// worker's own, level n its helper helpers[n-1]. The ctx of a task run there
+// carries the level's slot: so a waiter that carries a lower level's slot
+// is known, without asking its goroutine, not to run the top level's task.
+type level struct {
+	w    *worker
+	n    int
+	slot nest.Slot       // Owner: the level
+	ctx  context.Context // p.ctx carrying slot: what Submit's and Go's tasks run with here
+}
+
+func (lv *level) init(w *worker, n int) {
+	lv.w, lv.n = w, n
+	lv.slot.Owner = lv
+	lv.ctx = nest.NewContext(w.p.ctx, &lv.slot)
+}
+
+// A helper is a goroutine of a worker's that runs tasks at one level.
 type helper struct {
-	run   chan task // holds one: only a claimer at its level sends
-	level int
+	level
+	run chan task // holds one: a task is sent only while the level runs none
 }
 
 // poolPrefix is the prefix of the names of this package's functions.
@@ -104,24 +124,34 @@ func (p *Pool) panicOnOwnGoroutine(method string) {
 	}
 }
 
-// slotOf returns the worker of p's whose slot ctx carries, or nil.
-func (p *Pool) slotOf(ctx context.Context) *worker {
+// slotOf returns the level of p's whose slot ctx carries, or nil.
+func (p *Pool) slotOf(ctx context.Context) *level {
 	if ctx == nil {
 		return nil
 	}
 	if s := nest.FromContext(ctx); s != nil {
-		if w, ok := s.Owner.(*worker); ok && w.p == p {
-			return w
+		if lv, ok := s.Owner.(*level); ok && lv.w.p == p {
+			return lv
 		}
 	}
 	return nil
 }
 
-// Lend lends w if the calling goroutine runs its task: nest.Lender, for
-// errgroupx and mapx.
-func (w *worker) Lend() func() {
-	p := w.p
-	if p.ownWorker() != w {
+// mayRun reports whether a goroutine whose ctx carries lv's slot may be the
+// one that runs w's task at the top level: not if lv is below the top, whose
+// task waits, nor if no task runs there.
+func (p *Pool) mayRun(lv *level) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w := lv.w
+	return lv.n == len(w.lends) && w.running
+}
+
+// Lend lends lv's worker if the calling goroutine runs its task: nest.Lender,
+// for errgroupx and mapx.
+func (lv *level) Lend() func() {
+	w, p := lv.w, lv.w.p
+	if !p.mayRun(lv) || p.ownWorker() != w {
 		return func() {}
 	}
 	p.mu.Lock()
@@ -141,13 +171,20 @@ type waiting struct {
 // worker if it runs a task of p's, or may claim for the worker whose slot
 // ctx carries. endWait ends it.
 func (p *Pool) beginWait(ctx context.Context) waiting {
+	lv := p.slotOf(ctx)
+	if lv != nil && !p.mayRun(lv) {
+		return waiting{w: lv.w}
+	}
 	if w := p.ownWorker(); w != nil {
 		p.mu.Lock()
 		l := p.lendLocked(w)
 		p.mu.Unlock()
 		return waiting{w, l}
 	}
-	return waiting{w: p.slotOf(ctx)}
+	if lv != nil {
+		return waiting{w: lv.w}
+	}
+	return waiting{}
 }
 
 func (p *Pool) endWait(wt waiting) {
@@ -157,85 +194,98 @@ func (p *Pool) endWait(wt waiting) {
 }
 
 // waitFor blocks until the task s completes, and reports true; or reports
-// whether it has completed once gaveUp is closed. While s is queued and
-// wt's worker free, it claims s and has it run there, then waits for it: a
-// lender on its own lend at once, anyone else while fewer than the bound
-// of task functions run.
+// whether it has completed once gaveUp is closed. If s is queued, it asks wt's
+// worker to run it when free: the waiter itself never runs a task.
 func (p *Pool) waitFor(wt waiting, s *taskState, t task, gaveUp <-chan struct{}) bool {
-	w := wt.w
-	for {
-		if s.completed() {
-			return true
-		}
-		var ready <-chan struct{} // closed when a claim may be possible
-		if w != nil {
-			select {
-			case <-gaveUp:
-				return s.completed()
-			default:
-			}
-			p.mu.Lock()
-			p.observeEndLocked()
-			switch {
-			case !s.queued || p.ended:
-				// A worker took s, or it was skipped: wait for it.
-			case !w.freeLocked():
-				ready = w.freedLocked()
-			case w.top() != wt.l && p.active >= p.bound:
-				// A borrower's claim starts a task: not beyond the bound,
-				// which a Resize may have lowered below what runs.
-				if p.below == nil {
-					p.below = make(chan struct{})
-				}
-				ready = p.below
-			default:
-				p.claimLocked(s)
-				h, isNew := p.runHelpedLocked(w)
-				admitted := p.admitLocked(nil) // the room s left
-				p.mu.Unlock()
-				admitted.release()
-				if isNew {
-					go p.help(w, h)
-				}
-				h.run <- t
-				s.settled.Wait()
-				return true
-			}
-			p.mu.Unlock()
-		}
-		if ready == nil && gaveUp == nil {
-			s.settled.Wait() // no channel to make
-			return true
-		}
+	if w := wt.w; w != nil && !s.completed() {
 		select {
-		case <-s.doneChan():
-			return true
-		case <-ready:
 		case <-gaveUp:
-			return s.completed()
+			return s.completed() // a ctx that has ended claims nothing
+		default:
 		}
+		p.mu.Lock()
+		p.observeEndLocked()
+		if s.queued && !p.ended {
+			w.wanted = append(w.wanted, t)
+			p.claimForLocked(w)
+		}
+		p.mu.Unlock()
+	}
+	if gaveUp == nil {
+		s.settled.Wait() // no channel to make
+		return true
+	}
+	select {
+	case <-s.doneChan():
+		return true
+	case <-gaveUp:
+		return s.completed()
 	}
 }
 
-// runHelpedLocked counts a claimed task as running on w's free level and
-// returns the helper that runs it there, and whether it is new, for the
-// caller to start once it has unlocked mu.
-func (p *Pool) runHelpedLocked(w *worker) (*helper, bool) {
-	p.stats.Running++
-	p.active++
-	w.running = true
+// nextWantedLocked takes the oldest task wanted on w and still queued off the
+// queue, to run at w's free top level, counted as running, and returns it;
+// or nil. At the bound, it lists w as starved, for serveStarvedLocked.
+func (p *Pool) nextWantedLocked(w *worker) task {
+	for len(w.wanted) > 0 && w.freeLocked() {
+		t := w.wanted[0]
+		if s := t.state(); !s.queued || p.ended {
+			w.wanted[0] = nil
+			w.wanted = w.wanted[1:]
+			continue
+		}
+		if p.active >= p.bound {
+			// A start beyond the bound, which a Resize may have lowered
+			// below what runs: wait for a task function to return.
+			if !w.starved {
+				w.starved = true
+				p.starved = append(p.starved, w)
+			}
+			return nil
+		}
+		w.wanted[0] = nil
+		w.wanted = w.wanted[1:]
+		p.claimLocked(t.state())
+		p.stats.Running++
+		p.active++
+		w.running = true
+		return t
+	}
+	return nil
+}
+
+// claimForLocked runs the next task wanted on w, if it may, on the helper
+// of w's top level, made if need be.
+func (p *Pool) claimForLocked(w *worker) {
+	t := p.nextWantedLocked(w)
+	if t == nil {
+		return
+	}
 	lvl := len(w.lends)
 	for len(w.helpers) < lvl {
 		w.helpers = append(w.helpers, nil)
 	}
 	h := w.helpers[lvl-1]
-	if h != nil {
-		return h, false
+	if h == nil {
+		h = &helper{run: make(chan task, 1)}
+		h.level.init(w, lvl)
+		w.helpers[lvl-1] = h
+		p.goroutines.Add(1)
+		go p.help(w, h)
 	}
-	h = &helper{run: make(chan task, 1), level: lvl}
-	w.helpers[lvl-1] = h
-	p.goroutines.Add(1)
-	return h, true
+	h.run <- t                   // never blocks: the level ran nothing, so its helper took the last
+	p.admitLocked(nil).release() // the room t left; wakes never block
+}
+
+// serveStarvedLocked gives the room under the bound to the starved workers.
+func (p *Pool) serveStarvedLocked() {
+	for p.active < p.bound && len(p.starved) > 0 {
+		w := p.starved[0]
+		p.starved[0] = nil
+		p.starved = p.starved[1:]
+		w.starved = false
+		p.claimForLocked(w)
+	}
 }
 
 // help runs the tasks claimed at h's level of w until w retires.
@@ -244,28 +294,35 @@ func (p *Pool) help(w *worker, h *helper) {
 	pprof.SetGoroutineLabels(p.labels)
 	defer p.unregister(p.register(w))
 	for t := range h.run {
-		p.finishHelped(w, t, p.run(w, t, h))
+		for t != nil {
+			t = p.finishHelped(w, t, p.run(w, t, h), false)
+		}
 	}
 }
 
-// finishHelped settles t, which ran at w's top level, and counts it.
-func (p *Pool) finishHelped(w *worker, t task, err error) {
+// finishHelped settles t, which ran at w's top level, counts it, and returns
+// the next task for the level's helper to run, unless it is dying.
+func (p *Pool) finishHelped(w *worker, t task, err error, dying bool) (next task) {
 	p.groupFailed(t, err)
 	p.mu.Lock()
 	p.doneLocked(t, err)
 	w.running = false
-	p.activeDownLocked()
+	p.active--
 	if l := w.top(); l.back != nil {
 		// Its lender's wait is over: it takes the worker back.
 		w.lends = w.lends[:len(w.lends)-1]
 		w.running = true
 		p.active++
 		close(l.back)
-	} else {
-		w.signalFreedLocked()
+	} else if dying {
+		p.claimForLocked(w) // on a new helper
+	} else if next = p.nextWantedLocked(w); next != nil {
+		p.admitLocked(nil).release()
 	}
+	p.serveStarvedLocked()
 	p.checkDrainedLocked()
 	p.mu.Unlock()
+	return next
 }
 
 // lendLocked lends w, whose top level's goroutine is about to wait.
@@ -273,8 +330,9 @@ func (p *Pool) lendLocked(w *worker) *lend {
 	l := &lend{}
 	w.lends = append(w.lends, l)
 	w.running = false
-	p.activeDownLocked()
-	w.signalFreedLocked()
+	p.active--
+	p.claimForLocked(w)
+	p.serveStarvedLocked()
 	return l
 }
 
@@ -304,33 +362,4 @@ func (w *worker) top() *lend {
 func (w *worker) freeLocked() bool {
 	l := w.top()
 	return l != nil && l.back == nil && !w.running
-}
-
-// freedLocked returns a channel closed when w next comes free.
-func (w *worker) freedLocked() chan struct{} {
-	if w.freed == nil {
-		w.freed = make(chan struct{})
-	}
-	return w.freed
-}
-
-func (w *worker) signalFreedLocked() {
-	if w.freed != nil {
-		close(w.freed)
-		w.freed = nil
-	}
-}
-
-// activeDownLocked counts one task function fewer running.
-func (p *Pool) activeDownLocked() {
-	p.active--
-	p.belowLocked()
-}
-
-// belowLocked wakes the claimers that wait for fewer than the bound to run.
-func (p *Pool) belowLocked() {
-	if p.below != nil && p.active < p.bound {
-		close(p.below)
-		p.below = nil
-	}
 }

@@ -95,10 +95,10 @@ type Pool struct {
 	drained sync.Cond // on mu: Wait and Close, waiting for no task queued or running
 
 	// Guarded by mu.
-	bound   int           // most task functions running at once: Resize
-	size    int           // the queue's room
-	active  int           // task functions running that do not lend their worker
-	below   chan struct{} // closed when active drops below bound; nil until a borrower waits for that
+	bound   int       // most task functions running at once: Resize
+	size    int       // the queue's room
+	active  int       // task functions running that do not lend their worker
+	starved []*worker // workers that could run a wanted task but for the bound (nest.go)
 	phase   phase
 	ended   bool
 	endErr  error              // what the tasks skipped by the end fail with, once ended
@@ -194,7 +194,7 @@ func (p *Pool) Resize(n int) {
 		p.retireLocked(w)
 		leaving = append(leaving, w)
 	}
-	p.belowLocked()
+	p.serveStarvedLocked()
 	p.mu.Unlock()
 	admitted.release()
 	for _, w := range starts {

@@ -13,9 +13,8 @@ import (
 // that runs tasks from the queue, and, while a task of its lends it
 // (nest.go), helper goroutines that run the tasks its waiters claim.
 type worker struct {
-	p    *Pool
-	slot nest.Slot       // what the ctx of its tasks carries; Owner: the worker
-	ctx  context.Context // p.ctx carrying slot: what Submit's and Go's tasks run with
+	p     *Pool
+	level // its own goroutine's: level 0 (nest.go)
 	// wake passes a task to the worker while it is idle, or nil to tell it
 	// to leave. It holds one: only the one who takes the worker off the idle
 	// list sends.
@@ -32,8 +31,7 @@ type worker struct {
 // once it has unlocked mu.
 func (p *Pool) startLocked(t task) *worker {
 	w := &worker{p: p, wake: make(chan task, 1), idleAt: -1}
-	w.slot.Owner = w
-	w.ctx = nest.NewContext(p.ctx, &w.slot)
+	w.level.init(w, 0)
 	w.running = true
 	p.stats.Workers++
 	p.stats.Running++
@@ -127,10 +125,14 @@ func (p *Pool) run(w *worker, t task, h *helper) (err error) {
 	if err := s.callerErr(); err != nil {
 		return skipped{err}
 	}
-	ctx := w.ctx
+	lv := &w.level
+	if h != nil {
+		lv = &h.level
+	}
+	ctx := lv.ctx
 	if c := s.callerOf(); c != nil {
 		var release func()
-		ctx, release = p.runCtx(c, w)
+		ctx, release = p.runCtx(c, lv)
 		defer release() // deferred, so that a Goexit releases it too
 		pprof.SetGoroutineLabels(ctx)
 	}
@@ -167,7 +169,9 @@ func (p *Pool) finish(w *worker, t task, err error) (next task, ok bool) {
 	p.mu.Lock()
 	p.doneLocked(t, err)
 	w.running = false
-	p.activeDownLocked()
+	w.wanted = nil // what its task's waiters still want, workers will run
+	p.active--
+	p.serveStarvedLocked()
 	next, ok = p.nextLocked(w)
 	admitted := p.admitLocked(nil)
 	p.checkDrainedLocked()
@@ -296,11 +300,11 @@ func (p *Pool) retireLocked(w *worker) {
 func (p *Pool) goexit(w *worker, t task, h *helper, err error) {
 	if h != nil {
 		p.mu.Lock()
-		if len(w.helpers) >= h.level && w.helpers[h.level-1] == h {
-			w.helpers[h.level-1] = nil
+		if len(w.helpers) >= h.n && w.helpers[h.n-1] == h {
+			w.helpers[h.n-1] = nil
 		}
 		p.mu.Unlock()
-		p.finishHelped(w, t, err)
+		p.finishHelped(w, t, err, true)
 		return
 	}
 	if next, ok := p.finish(w, t, err); ok {
