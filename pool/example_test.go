@@ -166,3 +166,27 @@ func ExampleErrClosed() {
 	fmt.Println(errors.Is(err, pool.ErrClosed))
 	// Output: true
 }
+
+func ExamplePool_Resize() {
+	p := pool.New(context.Background(), 1, pool.QueueSize(10))
+	defer p.Close()
+	release := make(chan struct{})
+	for range 4 {
+		p.Go(func(context.Context) error { <-release; return nil })
+	}
+	p.Resize(4) // starts workers for the three queued tasks at once
+	fmt.Println(p.Stats().Running)
+	close(release)
+	p.Wait()
+	// Output: 4
+}
+
+func ExampleIdleTimeout() {
+	p := pool.New(context.Background(), 4, pool.IdleTimeout(0))
+	defer p.Close()
+	p.Go(func(context.Context) error { return nil })
+	p.Wait()
+	// With IdleTimeout(0) a worker leaves as soon as the queue is empty.
+	fmt.Println(p.Stats().Workers)
+	// Output: 0
+}

@@ -156,8 +156,10 @@ func (p *Pool) Close() error {
 	idle := p.idle
 	p.idle = nil
 	for _, w := range idle {
-		w.idleAt = -1
 		p.retireLocked(w)
+	}
+	if p.reaper != nil && p.reaper.Stop() {
+		p.goroutines.Done() // reap will not run; if it runs, it finds no one
 	}
 	p.mu.Unlock()
 	for _, w := range idle {

@@ -105,6 +105,7 @@ type Pool struct {
 	queue   ring[task]         // the queued tasks, oldest first, and dead ones
 	waiters waiterList         // the blocked submitters, oldest first
 	idle    []*worker          // parked workers, the last parked last
+	reaper  *time.Timer        // armed while workers idle: reap
 	byID    map[uint64]*worker // the pool's goroutines, by id, and the worker each runs tasks for
 	skipped ring[task]         // what endLocked set aside, until settleSkipped completes it
 	stats   Stats
@@ -190,7 +191,7 @@ func (p *Pool) Resize(n int) {
 	var leaving []*worker
 	for p.stats.Workers > int64(p.bound) && len(p.idle) > 0 {
 		w := p.idle[len(p.idle)-1]
-		p.unidleLocked(w)
+		p.idle = p.idle[:len(p.idle)-1]
 		p.retireLocked(w)
 		leaving = append(leaving, w)
 	}

@@ -18,19 +18,18 @@ type worker struct {
 	// wake passes a task to the worker while it is idle, or nil to tell it
 	// to leave. It holds one: only the one who takes the worker off the idle
 	// list sends.
-	wake  chan task
-	timer *time.Timer // the idle timeout; only the worker's goroutine uses it
+	wake chan task
 
 	// Guarded by p.mu.
-	idleAt  int  // its index in p.idle, or -1
-	next    task // the first task, from startLocked to launch
-	nesting      // nest.go
+	idleSince time.Time // when it went idle, while in p.idle
+	next      task      // the first task, from startLocked to launch
+	nesting             // nest.go
 }
 
 // startLocked counts t as running on a new worker, which the caller launches
 // once it has unlocked mu.
 func (p *Pool) startLocked(t task) *worker {
-	w := &worker{p: p, wake: make(chan task, 1), idleAt: -1}
+	w := &worker{p: p, wake: make(chan task, 1)}
 	w.level.init(w, 0)
 	w.running = true
 	p.stats.Workers++
@@ -57,8 +56,8 @@ func (p *Pool) work(w *worker, t task) {
 	defer p.unregister(p.register(w))
 	for {
 		if t == nil {
-			if t = p.idleWait(w); t == nil {
-				w.timer.Stop()
+			// Parked on the idle list: given a task, or nil to leave.
+			if t = <-w.wake; t == nil {
 				return
 			}
 		}
@@ -86,30 +85,6 @@ func (p *Pool) unregister(id uint64) {
 	p.mu.Lock()
 	delete(p.byID, id)
 	p.mu.Unlock()
-}
-
-// idleWait parks w until it is given a task, or returns nil once w has left:
-// told to, or idle for the pool's idle timeout.
-func (p *Pool) idleWait(w *worker) task {
-	if w.timer == nil {
-		w.timer = time.NewTimer(p.idleFor)
-	} else {
-		w.timer.Reset(p.idleFor)
-	}
-	select {
-	case t := <-w.wake:
-		return t
-	case <-w.timer.C:
-		p.mu.Lock()
-		if w.idleAt >= 0 {
-			p.unidleLocked(w)
-			p.retireLocked(w)
-			p.mu.Unlock()
-			return nil
-		}
-		p.mu.Unlock()
-		return <-w.wake // taken off the list a moment ago: its task is on the way
-	}
 }
 
 // run runs t, counted as running on w, on the calling goroutine: w's own, or
@@ -255,30 +230,50 @@ func (p *Pool) nextLocked(w *worker) (task, bool) {
 		p.retireLocked(w)
 		return nil, false
 	}
-	w.idleAt = len(p.idle)
+	w.idleSince = time.Now()
 	p.idle = append(p.idle, w)
+	p.reapLaterLocked()
 	return nil, true
-}
-
-// unidleLocked takes w off the idle list.
-func (p *Pool) unidleLocked(w *worker) {
-	last := p.idle[len(p.idle)-1]
-	p.idle[w.idleAt] = last
-	last.idleAt = w.idleAt
-	p.idle[len(p.idle)-1] = nil
-	p.idle = p.idle[:len(p.idle)-1]
-	w.idleAt = -1
 }
 
 // popIdleLocked takes the worker idle the shortest time off the list, to
 // hand it a task, counted as running on it.
 func (p *Pool) popIdleLocked() *worker {
 	w := p.idle[len(p.idle)-1]
-	p.unidleLocked(w)
+	p.idle[len(p.idle)-1] = nil
+	p.idle = p.idle[:len(p.idle)-1]
 	p.stats.Running++
 	p.active++
 	w.running = true
 	return w
+}
+
+// reapLaterLocked arms the reaper, unless it is armed: one timer for the
+// pool rather than one per idle worker, whose Reset and select took a tenth
+// of BenchmarkAntsSleep's time, where workers idle between waves.
+func (p *Pool) reapLaterLocked() {
+	if p.reaper == nil && len(p.idle) > 0 {
+		p.goroutines.Add(1)
+		p.reaper = time.AfterFunc(time.Until(p.idle[0].idleSince.Add(p.idleFor)), p.reap)
+	}
+}
+
+// reap tells the workers idle for the pool's idle timeout to leave: the
+// oldest, at the bottom of the idle list.
+func (p *Pool) reap() {
+	defer p.goroutines.Done()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reaper = nil
+	n := 0
+	for n < len(p.idle) && time.Since(p.idle[n].idleSince) >= p.idleFor {
+		w := p.idle[n]
+		p.retireLocked(w)
+		w.wake <- nil // it has room
+		n++
+	}
+	p.idle = append(p.idle[:0], p.idle[n:]...)
+	p.reapLaterLocked()
 }
 
 // retireLocked counts w, idle or done with its task, as gone: its goroutine
