@@ -41,7 +41,12 @@ func TestWorkersComeAndGo(t *testing.T) {
 		if s := p.Stats(); s.Workers != 4 {
 			t.Errorf("%d workers alive just after the work, want 4 idle", s.Workers)
 		}
-		time.Sleep(time.Minute) // the idle timeout passes
+		time.Sleep(time.Minute - time.Second)
+		synctest.Wait()
+		if s := p.Stats(); s.Workers != 4 {
+			t.Errorf("%d workers alive within the idle timeout, want 4", s.Workers)
+		}
+		time.Sleep(time.Minute + time.Second) // twice the timeout: its slack
 		synctest.Wait()
 		if s := p.Stats(); s.Workers != 0 {
 			t.Errorf("%d workers alive after the idle timeout, want 0", s.Workers)

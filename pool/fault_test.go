@@ -259,3 +259,36 @@ func TestSkipErrorsTellWhoseCtxEnded(t *testing.T) {
 		t.Errorf("pool's ctx ended: %v", errPool)
 	}
 }
+
+// A task blocked in Go on its own full queue while another task of the pool
+// still ran becomes a child the moment that other task waits for it: the
+// blocked submitters may then be all that run.
+func TestBlockedTaskSubmitterRecheckedWhenOthersWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := pool.New(context.Background(), 2, pool.QueueSize(1))
+		defer p.Close()
+		filled, step := make(chan struct{}), make(chan struct{})
+		var a *pool.Future[int]
+		ready := make(chan struct{})
+		b := pool.Submit(p, func(context.Context) (int, error) {
+			<-step
+			return a.Wait() // a runs, blocked in Go
+		})
+		a = pool.Submit(p, func(context.Context) (int, error) {
+			<-filled
+			p.Go(func(context.Context) error { return nil }) // blocks: b still runs
+			return 1, nil
+		})
+		close(ready)
+		p.Go(func(context.Context) error { return nil }) // fills the queue
+		close(filled)
+		synctest.Wait()
+		if s := p.Stats(); s.Blocked != 1 {
+			t.Fatalf("Stats %+v: want a blocked in Go", s)
+		}
+		close(step)
+		if v, err := b.Wait(); v != 1 || err != nil {
+			t.Fatalf("b: %d, %v", v, err)
+		}
+	})
+}

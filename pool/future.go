@@ -25,8 +25,7 @@ type Future[R any] struct {
 // Called from a task of the same pool, Wait lends the task's worker while it
 // waits, and runs the awaited task there if it is still queued.
 func (f *Future[R]) Wait() (R, error) {
-	// Only a task still queued may need the caller's worker to run.
-	if !f.s.completed() && f.s.pool.isQueued(&f.s) {
+	if !f.s.completed() && f.s.pool.mayNeedLend(&f.s) {
 		p := f.s.pool
 		if wt := p.beginWait(nil); wt.w != nil {
 			p.waitFor(wt, &f.s, f, nil)
@@ -65,7 +64,7 @@ func (f *Future[R]) WaitContext(ctx context.Context) (R, error) {
 	}
 	p := f.s.pool
 	var wt waiting
-	if p.slotOf(ctx) != nil || p.isQueued(&f.s) {
+	if p.slotOf(ctx) != nil || p.mayNeedLend(&f.s) {
 		wt = p.beginWait(ctx)
 	}
 	ok := p.waitFor(wt, &f.s, f, ctx.Done())
@@ -77,11 +76,14 @@ func (f *Future[R]) WaitContext(ctx context.Context) (R, error) {
 	return zero, ctx.Err()
 }
 
-// isQueued reports whether the task s waits in the queue.
-func (p *Pool) isQueued(s *taskState) bool {
+// mayNeedLend reports whether a wait for s may need the caller's worker, if
+// it is a task: to run s, still queued, or to let a blocked submitter, maybe
+// the task s runs, find out it is a task (see await). Only then does a wait
+// without a task's ctx ask who the caller is.
+func (p *Pool) mayNeedLend(s *taskState) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return s.queued
+	return s.queued || p.stats.Blocked > 0
 }
 
 // newFuture returns a Future for fn, not yet completed. ctx is the caller's,

@@ -333,6 +333,7 @@ func (p *Pool) lendLocked(w *worker) *lend {
 	p.active--
 	p.claimForLocked(w)
 	p.serveStarvedLocked()
+	p.recheckLocked()
 	return l
 }
 

@@ -34,8 +34,9 @@ type config struct {
 func QueueSize(n int) Option { return func(c *config) { c.queue = n } }
 
 // IdleTimeout sets how long a worker with nothing to do waits for a task
-// before it leaves; the default is one second. IdleTimeout(0) lets a worker
-// leave as soon as the queue is empty. [New] panics if d is negative.
+// before it leaves: from d to 2d; the default d is one second.
+// IdleTimeout(0) lets a worker leave as soon as the queue is empty. [New]
+// panics if d is negative.
 func IdleTimeout(d time.Duration) Option { return func(c *config) { c.idleFor = d } }
 
 // defaultIdle is IdleTimeout's default. A worker's start costs about 3 µs
@@ -90,6 +91,9 @@ type Pool struct {
 	endDone chan struct{} // closed when that AfterFunc has returned
 
 	goroutines sync.WaitGroup // every goroutine the pool started: workers and helpers
+	// spare recycles waiters (queue.go). It is the pool's own: a channel made
+	// in a synctest bubble must not be used outside it.
+	spare sync.Pool
 
 	mu      sync.Mutex
 	drained sync.Cond // on mu: Wait and Close, waiting for no task queued or running
@@ -106,6 +110,7 @@ type Pool struct {
 	waiters waiterList         // the blocked submitters, oldest first
 	idle    []*worker          // parked workers, the last parked last
 	reaper  *time.Timer        // armed while workers idle: reap
+	ticks   int                // how many times reap has run
 	byID    map[uint64]*worker // the pool's goroutines, by id, and the worker each runs tasks for
 	skipped ring[task]         // what endLocked set aside, until settleSkipped completes it
 	stats   Stats
@@ -163,6 +168,7 @@ func New(ctx context.Context, workers int, opts ...Option) *Pool {
 		byID:    make(map[uint64]*worker),
 	}
 	p.drained.L = &p.mu
+	p.spare.New = newWaiter
 	p.queue.init(c.queue)
 	p.stopEnd = context.AfterFunc(ctx, p.end)
 	return p

@@ -157,11 +157,24 @@ func (p *Pool) compactLocked() {
 // queue (or to a worker) under mu, and only then wakes the submitter, which
 // has nothing left to do. So room never goes to a later comer, and a wakeup
 // does not make every blocked submitter compete for mu.
+//
+// Waiters are recycled through the pool's spare: with tiny tasks half of
+// BenchmarkGo's calls block, and a waiter and channel made each time cost Go
+// an allocation for every other task, where it makes none.
 type waiter struct {
-	t          task    // nil once its fate is decided, or its submitter gave up; guarded by mu
+	// Guarded by mu.
+	t          task    // nil once its fate is decided, or its submitter gave up
 	prev, next *waiter // links in waiters; next then chains the waiters to release
-	wake       chan struct{}
+	checked    bool    // its submitter is known not to be a task of the pool
+	recheck    bool    // its submitter was asked to find out whether it is one
+
+	// wake receives false to ask the submitter to find out whether it is a
+	// task of the pool (only while its fate is undecided), then true once its
+	// fate is decided: it has room for both, so the pool never blocks on it.
+	wake chan bool
 }
+
+func newWaiter() any { return &waiter{wake: make(chan bool, 2)} }
 
 // waiterList is the blocked submitters, oldest first, linked through the
 // waiters, so that one that gives up leaves at once.
@@ -199,38 +212,92 @@ func (p *Pool) popWaiterLocked() (*waiter, task) {
 	if w == nil {
 		return nil, nil
 	}
+	return w, p.unwaitLocked(w)
+}
+
+// unwaitLocked takes w off the list and returns its task.
+func (p *Pool) unwaitLocked(w *waiter) task {
 	p.waiters.remove(w)
 	p.stats.Blocked--
 	t := w.t
 	w.t = nil
-	return w, t
+	return t
 }
 
-// await blocks t's submitter until the pool has decided t's fate, or, for a
-// task with a caller's ctx, until that ctx ends.
-func (p *Pool) await(t task) {
-	w := &waiter{t: t, wake: make(chan struct{}, 1)}
+// await blocks t's submitter, which holds mu, until the pool has decided
+// t's fate, or, for a task with a caller's ctx, until that ctx ends.
+//
+// A submitter that may be a task of the pool's is asked to find out (a look
+// at its stack) only while the blocked submitters may be all the task
+// functions that run: then, if it is one, t becomes its child, queued beyond
+// the queue's size; waiting could deadlock. checked says it has found out.
+func (p *Pool) await(t task, checked bool) {
+	w := p.spare.Get().(*waiter)
+	w.t, w.checked = t, checked
 	p.waiters.pushBack(w)
 	p.stats.Blocked++
+	p.recheckLocked()
 	p.mu.Unlock()
-	cctx := t.state().callerCtx()
 	var gaveUp <-chan struct{}
-	if cctx != nil {
+	if cctx := t.state().callerCtx(); cctx != nil {
 		gaveUp = cctx.Done()
 	}
-	select {
-	case <-w.wake: // queued, handed to a worker, refused or skipped
-	case <-gaveUp:
+	for {
+		var decided bool
+		if gaveUp == nil {
+			decided = <-w.wake // Submit and Go: a receive costs less than a select
+		} else {
+			select {
+			case decided = <-w.wake:
+			case <-gaveUp: // the caller's ctx ended: give up unless too late
+				gaveUp = nil
+				p.mu.Lock()
+				// If it ended with the pool's ctx, the pool's end comes first.
+				p.observeEndLocked()
+				mine := w.t != nil
+				if mine {
+					p.unwaitLocked(w)
+					p.giveUpLocked(t, skipError("the caller's", t.state().callerCtx()))
+				}
+				p.mu.Unlock()
+				decided = mine // else decided a moment ago: its token is on the way
+			}
+		}
+		if decided {
+			break
+		}
+		// Asked to find out whether the submitter is a task of the pool.
+		own := p.ownWorker() != nil
 		p.mu.Lock()
-		// If cctx ended with the pool's ctx, the pool's end comes first.
-		p.observeEndLocked()
+		mine := w.t != nil && own
 		if w.t != nil {
-			p.waiters.remove(w)
-			p.stats.Blocked--
-			w.t = nil
-			p.giveUpLocked(t, skipError("the caller's", cctx))
+			w.checked = true
+			if own {
+				p.unwaitLocked(w)
+				p.stats.Submitted++
+				p.enqueueLocked(t) // a child: beyond the queue's size
+			}
 		}
 		p.mu.Unlock()
+		if mine {
+			break
+		}
+	}
+	w.recheck = false
+	p.spare.Put(w)
+}
+
+// recheckLocked asks the blocked submitters that may be tasks of the pool to
+// find out, once they may be all the task functions that run.
+func (p *Pool) recheckLocked() {
+	if p.stats.Blocked == 0 || p.stats.Blocked < int64(p.active) {
+		return
+	}
+	for w := p.waiters.head; w != nil; w = w.next {
+		if !w.checked && !w.recheck {
+			w.recheck = true
+			w.wake <- false
+		}
 	}
 }
 
@@ -272,7 +339,7 @@ func (w *waiter) release() {
 	for w != nil {
 		next := w.next
 		w.next = nil
-		w.wake <- struct{}{}
+		w.wake <- true
 		w = next
 	}
 }

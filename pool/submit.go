@@ -174,14 +174,16 @@ func (p *Pool) submit(t task, block bool) bool {
 		case child:
 			p.stats.Submitted++
 			p.enqueueLocked(t) // beyond the queue's size
-		case !asked:
-			// Finding out whether the caller is a task takes microseconds,
-			// paid only at a full queue, and only by the pool's goroutines.
+		case !asked && p.stats.Blocked+1 >= int64(p.active):
+			// The caller may be the last task function running, and a task
+			// of the pool's: finding out takes a look at its stack
+			// (microseconds), paid only while the blocked submitters may
+			// be all that run (see await).
 			p.mu.Unlock()
 			asked, child = true, p.ownWorker() != nil
 			continue
 		default:
-			p.await(t) // unlocks mu
+			p.await(t, asked) // unlocks mu
 			return true
 		}
 		p.mu.Unlock()

@@ -21,9 +21,9 @@ type worker struct {
 	wake chan task
 
 	// Guarded by p.mu.
-	idleSince time.Time // when it went idle, while in p.idle
-	next      task      // the first task, from startLocked to launch
-	nesting             // nest.go
+	idleSince int  // the reaper's tick when it went idle, while in p.idle
+	next      task // the first task, from startLocked to launch
+	nesting        // nest.go
 }
 
 // startLocked counts t as running on a new worker, which the caller launches
@@ -213,7 +213,7 @@ func (p *Pool) nextLocked(w *worker) (task, bool) {
 			if wt == nil {
 				break
 			}
-			wt.wake <- struct{}{} // it has room: wake never blocks
+			wt.wake <- true // it has room: wake never blocks
 			if p.acceptLocked(wtask) {
 				t = wtask
 				break
@@ -230,7 +230,7 @@ func (p *Pool) nextLocked(w *worker) (task, bool) {
 		p.retireLocked(w)
 		return nil, false
 	}
-	w.idleSince = time.Now()
+	w.idleSince = p.ticks
 	p.idle = append(p.idle, w)
 	p.reapLaterLocked()
 	return nil, true
@@ -249,24 +249,28 @@ func (p *Pool) popIdleLocked() *worker {
 }
 
 // reapLaterLocked arms the reaper, unless it is armed: one timer for the
-// pool rather than one per idle worker, whose Reset and select took a tenth
-// of BenchmarkAntsSleep's time, where workers idle between waves.
+// pool, ticking every idle timeout while workers idle, rather than one per
+// idle worker, whose Reset and select took a tenth of BenchmarkAntsSleep,
+// where workers idle between waves. A worker tells how long it has idled by
+// the ticks it has seen, not by the clock, which took a tenth of
+// BenchmarkSubmit under mu.
 func (p *Pool) reapLaterLocked() {
 	if p.reaper == nil && len(p.idle) > 0 {
 		p.goroutines.Add(1)
-		p.reaper = time.AfterFunc(time.Until(p.idle[0].idleSince.Add(p.idleFor)), p.reap)
+		p.reaper = time.AfterFunc(p.idleFor, p.reap)
 	}
 }
 
-// reap tells the workers idle for the pool's idle timeout to leave: the
-// oldest, at the bottom of the idle list.
+// reap tells the workers idle since before the previous tick, so for one to
+// two idle timeouts, to leave: the oldest, at the bottom of the idle list.
 func (p *Pool) reap() {
 	defer p.goroutines.Done()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.reaper = nil
+	p.ticks++
 	n := 0
-	for n < len(p.idle) && time.Since(p.idle[n].idleSince) >= p.idleFor {
+	for n < len(p.idle) && p.ticks-p.idle[n].idleSince >= 2 {
 		w := p.idle[n]
 		p.retireLocked(w)
 		w.wake <- nil // it has room
