@@ -190,3 +190,19 @@ func ExampleIdleTimeout() {
 	fmt.Println(p.Stats().Workers)
 	// Output: 0
 }
+
+func ExampleErrPoolEnded() {
+	ctx, cancel := context.WithCancel(context.Background())
+	p := pool.New(ctx, 1)
+	defer p.Close()
+	request, leave := context.WithCancel(context.Background())
+	leave() // the caller went away
+	_, errCaller := pool.SubmitContext(request, p, func(context.Context) (int, error) { return 1, nil }).Wait()
+	cancel() // the pool's end
+	_, errPool := pool.Submit(p, func(context.Context) (int, error) { return 1, nil }).Wait()
+	fmt.Println(errors.Is(errCaller, pool.ErrPoolEnded), errors.Is(errCaller, context.Canceled))
+	fmt.Println(errors.Is(errPool, pool.ErrPoolEnded), errors.Is(errPool, context.Canceled))
+	// Output:
+	// false true
+	// true true
+}

@@ -27,7 +27,7 @@ type Future[R any] struct {
 func (f *Future[R]) Wait() (R, error) {
 	if !f.s.completed() && f.s.pool.mayNeedLend(&f.s) {
 		p := f.s.pool
-		if wt := p.beginWait(nil); wt.w != nil {
+		if wt := p.beginWait(context.Background()); wt.w != nil {
 			p.waitFor(wt, &f.s, f, nil)
 			p.endWait(wt)
 		}

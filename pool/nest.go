@@ -12,21 +12,20 @@ import (
 // This file holds nested work: a task that waits for tasks of its own pool,
 // itself or through goroutines it hands its ctx to.
 //
-// A worker runs one task function at a time. When the goroutine that runs
-// it blocks in one of fanout's waits (Future.Wait, WaitContext, Group.Wait,
-// a mapx call, an errgroupx group's Wait), it lends the worker for as long
-// as it waits. While lent, the worker runs, one at a time, the queued tasks
-// that the waiter itself, or a goroutine that carries the task's ctx, waits
-// for: the waiter claims the task, and a helper goroutine of the worker's
-// runs it. So the bound holds however many goroutines a task has, nothing
-// waits for a task no worker will run, and a task always runs on one of
-// the pool's goroutines: its Goexit or labels never touch its waiter's.
+// When the goroutine that runs a task blocks in one of fanout's waits
+// (Future.Wait, WaitContext, Group.Wait, a mapx call, an errgroupx group's
+// Wait), it lends its worker for as long as it waits. A waiter whose ctx
+// carries the worker's slot adds the queued task it waits for to the
+// worker's wanted list; the lent worker runs those, one at a time, on a
+// helper goroutine of its own. So the bound holds however many goroutines a
+// task has, nothing waits for a task no worker will run, and a task always
+// runs on the pool's goroutines: its Goexit or labels never touch a waiter.
 //
-// Who lends is told by the goroutine: only the pool's own goroutines run
-// tasks, each for one worker (byID), and a goroutine knows it is one of
-// them from the function its stack starts with (onPoolGoroutine), reading
-// its id (~2 µs) only then, once a wait. Who may claim is told by the ctx:
-// it carries the worker's slot.
+// Who lends is told by the goroutine: only the pool's goroutines run tasks,
+// each for one worker (byID), and a goroutine knows it is one of them from
+// the function its stack starts with (onPoolGoroutine), reading its id
+// (~2 µs) only then, once a wait. A waiter whose ctx carries the slot of a
+// level below the top is known not to run the top's task without a look.
 
 // nesting is a worker's state of lends, guarded by the pool's mu. Its
 // goroutines form a stack: level 0 is the worker's own, level i its helper

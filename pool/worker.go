@@ -11,7 +11,7 @@ import (
 
 // A worker is the right to run one task function at a time: a goroutine
 // that runs tasks from the queue, and, while a task of its lends it
-// (nest.go), helper goroutines that run the tasks its waiters claim.
+// (nest.go), helper goroutines that run the tasks its waiters want.
 type worker struct {
 	p     *Pool
 	level // its own goroutine's: level 0 (nest.go)
@@ -89,9 +89,9 @@ func (p *Pool) unregister(id uint64) {
 
 // run runs t, counted as running on w, on the calling goroutine: w's own, or
 // its helper h. It returns t's error, a *errgroupx.PanicError for a panic, or
-// a skip error with ran false if t's ctx, or the pool's, ended before it
-// started. If t calls runtime.Goexit, run does not return: goexit accounts
-// for t first.
+// a skipped if t's ctx, or the pool's, ended before it started: the one
+// place that checks, whatever path brought t here. If t calls
+// runtime.Goexit, run does not return: goexit accounts for t first.
 func (p *Pool) run(w *worker, t task, h *helper) (err error) {
 	s := t.state()
 	if p.ctxDone() {
