@@ -292,3 +292,24 @@ func TestBlockedTaskSubmitterRecheckedWhenOthersWait(t *testing.T) {
 		}
 	})
 }
+
+// A Group's tasks' ctx ends once no task of the group is left, as NewGroup
+// says, and a task added later gets a live one.
+func TestGroupCtxEndsWhenNoTaskIsLeft(t *testing.T) {
+	p := pool.New(context.Background(), 2)
+	defer p.Close()
+	g := pool.NewGroup[int](context.Background(), p)
+	ctxs := make(chan context.Context, 2)
+	g.Go(func(ctx context.Context) (int, error) { ctxs <- ctx; return 1, nil })
+	p.Wait()
+	if first := <-ctxs; first.Err() == nil {
+		t.Error("the ctx of the group's tasks is live with no task left")
+	}
+	g.Go(func(ctx context.Context) (int, error) { ctxs <- ctx; return 2, ctx.Err() })
+	if out, err := g.Wait(); err != nil || len(out) != 2 {
+		t.Fatalf("Wait: %v, %v", out, err)
+	}
+	if second := <-ctxs; second.Err() == nil {
+		t.Error("the ctx of the group's tasks is live after Wait")
+	}
+}

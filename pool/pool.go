@@ -72,7 +72,8 @@ type Pool struct {
 	//
 	// Besides, ended turns true once, when the pool's ctx ends: endLocked
 	// sets the queue aside as skipped and skips the blocked submitters'
-	// tasks; from then on every task offered is skipped. Whoever holds mu
+	// tasks; from then on a task offered is skipped, unless Close has begun:
+	// then it is refused with ErrClosed, uncounted. Whoever holds mu
 	// and sees ctx done calls it (observeEndLocked), or else end's AfterFunc.
 	//
 	// A task is blocked (its submitter waits in waiters; not yet
