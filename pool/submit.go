@@ -36,7 +36,8 @@ func TrySubmit[R any](p *Pool, fn func(ctx context.Context) (R, error)) (*Future
 // ends, with the error of the first, and has the earlier deadline. If ctx
 // ends before the task is queued, the Future fails at once, the task not
 // counted; if it ends before the task starts, the task never runs and its
-// Future fails promptly, with an error that says the caller's context ended.
+// Future fails promptly (a task's child: once a worker comes to it), with an
+// error that says the caller's context ended.
 //
 // Called with the ctx of a task of the pool, or one derived from it, the task
 // is that task's child: SubmitContext never blocks, and [Future.WaitContext]

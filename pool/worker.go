@@ -108,8 +108,8 @@ func (p *Pool) run(w *worker, t task, h *helper) (err error) {
 	if c := s.callerOf(); c != nil {
 		var release func()
 		ctx, release = p.runCtx(c, lv)
-		defer release() // deferred, so that a Goexit releases it too
-		pprof.SetGoroutineLabels(ctx)
+		defer release()                 // deferred, so that a Goexit releases it too
+		pprof.SetGoroutineLabels(c.ctx) // the labels fn's ctx carries, looked up without a merge
 	}
 	err = errgroupx.Recover(
 		func() error { return t.call(ctx) },

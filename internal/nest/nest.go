@@ -34,3 +34,7 @@ func FromContext(ctx context.Context) *Slot {
 	s, _ := ctx.Value(key{}).(*Slot)
 	return s
 }
+
+// IsKey reports whether k is the key NewContext stores a Slot under: for a
+// Context of its own that answers it without a look further.
+func IsKey(k any) bool { _, ok := k.(key); return ok }
