@@ -22,8 +22,9 @@ type Future[R any] struct {
 
 // Wait blocks until the task has completed and returns its result and error.
 // The return of the task's function synchronizes before the return of Wait.
-// Called from a task of the same pool, Wait lends the task's worker while it
-// waits, and runs the awaited task there if it is still queued.
+// Called from a task of the same pool while the awaited task is queued (or
+// a submitter is blocked on the full queue), Wait lends the calling task's
+// worker while it waits, and the awaited task runs there.
 func (f *Future[R]) Wait() (R, error) {
 	if !f.s.completed() && f.s.pool.mayNeedLend(&f.s) {
 		p := f.s.pool
