@@ -143,10 +143,9 @@ func ExamplePool_Stats() {
 			return nil
 		})
 	}
-	p.Wait()
+	p.Close() // its workers leave
 	fmt.Printf("%+v\n", p.Stats())
-	p.Close()
-	// Output: {Submitted:5 Queued:0 Running:0 Completed:5 Failed:3 Skipped:0 Blocked:0}
+	// Output: {Submitted:5 Queued:0 Running:0 Completed:5 Failed:3 Skipped:0 Blocked:0 Workers:0}
 }
 
 func ExampleStats() {
@@ -166,4 +165,44 @@ func ExampleErrClosed() {
 	_, err := pool.Submit(p, func(context.Context) (int, error) { return 1, nil }).Wait()
 	fmt.Println(errors.Is(err, pool.ErrClosed))
 	// Output: true
+}
+
+func ExamplePool_Resize() {
+	p := pool.New(context.Background(), 1, pool.QueueSize(10))
+	defer p.Close()
+	release := make(chan struct{})
+	for range 4 {
+		p.Go(func(context.Context) error { <-release; return nil })
+	}
+	p.Resize(4) // starts workers for the three queued tasks at once
+	fmt.Println(p.Stats().Running)
+	close(release)
+	p.Wait()
+	// Output: 4
+}
+
+func ExampleIdleTimeout() {
+	p := pool.New(context.Background(), 4, pool.IdleTimeout(0))
+	defer p.Close()
+	p.Go(func(context.Context) error { return nil })
+	p.Wait()
+	// With IdleTimeout(0) a worker leaves as soon as the queue is empty.
+	fmt.Println(p.Stats().Workers)
+	// Output: 0
+}
+
+func ExampleErrPoolEnded() {
+	ctx, cancel := context.WithCancel(context.Background())
+	p := pool.New(ctx, 1)
+	defer p.Close()
+	request, leave := context.WithCancel(context.Background())
+	leave() // the caller went away
+	_, errCaller := pool.SubmitContext(request, p, func(context.Context) (int, error) { return 1, nil }).Wait()
+	cancel() // the pool's end
+	_, errPool := pool.Submit(p, func(context.Context) (int, error) { return 1, nil }).Wait()
+	fmt.Println(errors.Is(errCaller, pool.ErrPoolEnded), errors.Is(errCaller, context.Canceled))
+	fmt.Println(errors.Is(errPool, pool.ErrPoolEnded), errors.Is(errPool, context.Canceled))
+	// Output:
+	// false true
+	// true true
 }

@@ -7,52 +7,45 @@ import (
 	"github.com/fanout-go/fanout/errgroupx"
 )
 
-// A Group is a batch of tasks run by a [Pool] that others share, such as one
-// request's work on a server's pool. Its tasks run on the pool's workers,
-// under the pool's bound and queue, but it keeps their results and errors to
-// itself: [Group.Wait] waits for its own tasks alone and returns their
-// values, in the order Go added them, or their first error; its first error
-// cancels its own tasks alone. It is [errgroupx.ResultGroup] on a shared
-// pool.
+// A Group is a batch of tasks on a [Pool] that others share, such as one
+// request's work on a server's pool: [errgroupx.ResultGroup] on a shared
+// pool. Its tasks run under the pool's bound and queue, but [Group.Wait]
+// waits for them alone and returns their values in the order added, or their
+// first error; that error cancels the group's tasks alone.
 //
 // A Group is made by [NewGroup] and is safe for concurrent use. It is for one
-// batch: Go and TryGo panic once Wait has returned.
+// batch: Go and TryGo panic once Wait has returned. A Group that is never
+// waited for holds nothing of the pool's once its tasks are done.
 type Group[R any] struct {
 	p      *Pool
-	parent context.Context // NewGroup's ctx: whose slot Wait lends (nest.go)
-	ctx    context.Context // the tasks': ends at the group's first failure
-	cancel context.CancelCauseFunc
-	// ends holds what NewGroup registered on the contexts: on ctx, dropping
-	// the queued tasks when it ends; on the pool's, ending ctx with it.
-	// Wait stops them, once.
-	ends    []end
-	stopped sync.Once
+	parent context.Context // NewGroup's ctx
+	linked bool            // parent may outlive the pool's ctx: the tasks' ctx is made to end with it
+	afters sync.WaitGroup  // the AfterFuncs registered and not stopped: Wait waits for them
 
 	mu sync.Mutex
-	// Guarded by mu.
+	// Guarded by mu. ctx is the tasks' ctx, made when a task is added to a
+	// group with none pending, and canceled when none is left; stops stop
+	// the AfterFuncs made with it. So a group left without Wait is attached
+	// to no context while it has no task.
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+	stops    []func() bool
+	pending  int                   // tasks added and not completed
 	tasks    []*Future[R]          // in the order of Go and TryGo
 	err      error                 // the first failure of a task that ran
 	panicked *errgroupx.PanicError // the first panic, which outranks err
 	waited   bool
 }
 
-// end is an AfterFunc registered by a Group, and how to know it has run.
-type end struct {
-	stop func() bool
-	done chan struct{} // closed when the function has returned
-}
-
 // NewGroup returns a Group of tasks run by p. Their ctx derives from ctx: it
-// carries ctx's values and pprof labels, and ends when ctx or the pool's
-// context ends, or when a task of the group fails (returns an error, panics
-// or calls [runtime.Goexit]); [context.Cause] then gives the failure. A task
-// whose ctx ends before it starts never runs, as with [SubmitContext].
+// carries its values and pprof labels, and ends when ctx or the pool's
+// context ends, when a task of the group fails (returns an error, panics or
+// calls [runtime.Goexit]; [context.Cause] gives the failure), or once no task
+// of the group is left. A task whose ctx ends before it starts never runs.
 //
-// Made inside a task of p with the task's ctx, the group's tasks are that
-// task's children: Go never blocks, and Wait lends the task's worker (see
-// "Nested work" in the package documentation). Besides the Group, NewGroup
-// allocates its context and a few records; each task costs what a Future of
-// Submit does, and a small record. NewGroup panics if ctx or p is nil.
+// Made with the ctx of a task of p, the group's tasks are that task's
+// children (see [SubmitContext]). Each task costs what a Future of
+// SubmitContext does. NewGroup panics if ctx or p is nil.
 func NewGroup[R any](ctx context.Context, p *Pool) *Group[R] {
 	if ctx == nil {
 		panic("pool: NewGroup called with nil Context")
@@ -60,85 +53,112 @@ func NewGroup[R any](ctx context.Context, p *Pool) *Group[R] {
 	if p == nil {
 		panic("pool: NewGroup called with nil Pool")
 	}
-	g := &Group[R]{p: p, parent: ctx}
-	g.ctx, g.cancel = context.WithCancelCause(ctx)
-	if !p.isTaskCtx(ctx) {
-		// Not a task's own ctx, which alone is known to end with the pool's
-		// (a ctx that carries a task's slot may not: context.WithoutCancel
-		// keeps it): make the group's end with it, once for all its tasks,
-		// which then run with it as it is.
-		g.ends = append(g.ends, after(p.ctx, func() { g.cancel(context.Cause(p.ctx)) }))
-	}
-	// Queued tasks never run once the group's ctx has ended: they are
-	// skipped at once, all of them by one AfterFunc rather than one each.
-	g.ends = append(g.ends, after(g.ctx, g.dropQueued))
-	return g
-}
-
-// after registers f to run when ctx ends.
-func after(ctx context.Context, f func()) end {
-	e := end{done: make(chan struct{})}
-	e.stop = context.AfterFunc(ctx, func() {
-		defer close(e.done)
-		f()
-	})
-	return e
+	// A task's own ctx alone is known to end with the pool's.
+	return &Group[R]{p: p, parent: ctx, linked: !p.isTaskCtx(ctx)}
 }
 
 // Go adds a task of the group that calls fn, as [SubmitContext] does with the
-// group's ctx: it blocks while the pool's queue is full, unless the group
-// belongs to a task of the pool. Its value and error are the group's, for
-// Wait. A task of the group may call Go too, also while Wait waits. It
-// panics if fn is nil, or if Wait has returned.
+// group's ctx: it blocks while the pool's queue is full, but never in a task
+// of the pool. Its value and error are the group's, for Wait. A task of the
+// group may call Go too, also while Wait waits. It panics if fn is nil, or if
+// Wait has returned.
 func (g *Group[R]) Go(fn func(ctx context.Context) (R, error)) {
-	f := g.newTask(fn, "Go")
+	f := g.add(fn, "Go")
 	g.mu.Lock()
-	ok := !g.waited
-	if ok {
-		// Added before it is submitted, so that Wait waits for it while Go
-		// blocks on the full queue.
-		g.tasks = append(g.tasks, f)
-	}
+	g.tasks = append(g.tasks, f)
 	g.mu.Unlock()
-	if !ok {
-		panic("pool: Group.Go called after Wait")
-	}
 	g.p.submit(f, true)
 }
 
 // TryGo is the non-blocking twin of [Group.Go]: it reports false, and adds
-// nothing to the group, when the pool's queue is full and no worker is idle.
+// nothing to the group, when the pool's queue is full and no worker is free.
 // It panics if fn is nil, or if Wait has returned.
 func (g *Group[R]) TryGo(fn func(ctx context.Context) (R, error)) bool {
-	f := g.newTask(fn, "TryGo")
-	// mu is held across the attempt, which never blocks, so that the task
-	// is the group's if and only if it was accepted; one of the group's
-	// tasks that fails at once waits for mu only to record it.
+	f := g.add(fn, "TryGo")
+	ok := g.p.submit(f, false)
+	g.mu.Lock()
+	if ok {
+		g.tasks = append(g.tasks, f)
+	} else {
+		g.doneLocked() // never settled
+	}
+	g.mu.Unlock()
+	return ok
+}
+
+// add makes the task of fn, counted as pending, for method to submit.
+func (g *Group[R]) add(fn func(ctx context.Context) (R, error), method string) *Future[R] {
+	if fn == nil {
+		panic("pool: Group." + method + " called with nil func")
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.waited {
-		panic("pool: Group.TryGo called after Wait")
+		panic("pool: Group." + method + " called after Wait")
 	}
-	if !g.p.submit(f, false) {
-		return false
+	if g.pending++; g.ctx == nil {
+		g.ctx, g.cancel = context.WithCancelCause(g.parent)
 	}
-	g.tasks = append(g.tasks, f)
-	return true
+	if len(g.stops) == 0 && g.ctx.Err() == nil {
+		if g.linked {
+			p, cancel := g.p, g.cancel
+			g.after(p.ctx, func() { cancel(context.Cause(p.ctx)) })
+		}
+		// Queued tasks never run once the group's ctx has ended: one
+		// AfterFunc skips them all at once.
+		g.after(g.ctx, g.dropQueued)
+	}
+	f := newFuture(g.p, g.ctx, fn)
+	f.s.caller.group = g
+	return f
+}
+
+// after registers f to run when ctx ends, while the group has tasks.
+func (g *Group[R]) after(ctx context.Context, f func()) {
+	g.afters.Add(1)
+	g.stops = append(g.stops, context.AfterFunc(ctx, func() {
+		defer g.afters.Done()
+		f()
+	}))
+}
+
+// settled counts a task of the group as completed: the pool calls it, maybe
+// under its mu, which is why g.mu is never held while calling the pool.
+func (g *Group[R]) settled() {
+	g.mu.Lock()
+	g.doneLocked()
+	g.mu.Unlock()
+}
+
+// doneLocked counts a pending task as done, and detaches the group from the
+// contexts once none is left.
+func (g *Group[R]) doneLocked() {
+	if g.pending--; g.pending > 0 {
+		return
+	}
+	for _, stop := range g.stops {
+		if stop() {
+			g.afters.Done()
+		}
+	}
+	g.stops = nil
+	if g.err == nil && g.ctx.Err() == nil {
+		g.cancel(nil)
+		g.ctx = nil // the next task gets a new one
+	}
 }
 
 // Wait blocks until every task of the group has completed, then returns their
-// values in the order Go and TryGo added them. If a task's function failed,
-// Wait returns nil and the first such error in time, or, if one panicked,
-// panics with the first [*errgroupx.PanicError] in its caller's goroutine, as
-// errgroupx.Group.Wait does: a panic outranks an error. Otherwise, if a task
-// never ran, Wait returns nil and its error: [ErrClosed] if the pool was
-// closed, or one that says which context ended. The return of every task's
-// function synchronizes before the return of Wait.
-//
-// Wait may be called again, and from several goroutines at once: each call
-// returns the same. Once it has returned, the group takes no more tasks.
+// values in the order Go and TryGo added them. If a task failed, Wait returns
+// nil and the first error in time or, if one panicked, panics with the first
+// [*errgroupx.PanicError], as errgroupx.Group.Wait does. Otherwise, if a task
+// never ran, Wait returns nil and its error. The return of every task's
+// function synchronizes before Wait's return. Called from a task of the
+// pool, Wait lends its worker (see [Future.Wait]). Wait may be called again,
+// and concurrently: each call returns the same.
 func (g *Group[R]) Wait() ([]R, error) {
-	on := g.p.slotOf(g.parent)
+	p := g.p
+	wt := p.beginWait(g.parent)
 	var tasks []*Future[R]
 	for i := 0; ; i++ {
 		g.mu.Lock()
@@ -152,19 +172,10 @@ func (g *Group[R]) Wait() ([]R, error) {
 		}
 		f := g.tasks[i]
 		g.mu.Unlock()
-		if on != nil && !f.s.completed() {
-			g.p.waitNested(g.parent, f, on, false)
-		}
-		f.s.settled.Wait()
+		p.waitFor(wt, &f.s, f, nil)
 	}
-	g.stopped.Do(func() {
-		for _, e := range g.ends {
-			if !e.stop() {
-				<-e.done // so that no goroutine of the group outlives Wait
-			}
-		}
-		g.cancel(nil)
-	})
+	p.endWait(wt)
+	g.afters.Wait() // no goroutine of the group outlives Wait
 
 	g.mu.Lock()
 	err, pe := g.err, g.panicked
@@ -185,19 +196,8 @@ func (g *Group[R]) Wait() ([]R, error) {
 	return values, nil
 }
 
-// newTask makes the task of fn, not yet the group's.
-func (g *Group[R]) newTask(fn func(ctx context.Context) (R, error), method string) *Future[R] {
-	if fn == nil {
-		panic("pool: Group." + method + " called with nil func")
-	}
-	f := newFuture(g.p, g.ctx, fn)
-	f.s.caller.group = g
-	return f
-}
-
 // failed records that a task of the group failed with err, and cancels the
-// group's tasks. The pool calls it when the task returns, before it settles
-// the task's Future.
+// group's tasks. The pool calls it before it settles the task.
 func (g *Group[R]) failed(err error) {
 	g.mu.Lock()
 	if g.err == nil {
@@ -206,8 +206,9 @@ func (g *Group[R]) failed(err error) {
 	if pe, ok := err.(*errgroupx.PanicError); ok && g.panicked == nil {
 		g.panicked = pe
 	}
+	cancel := g.cancel
 	g.mu.Unlock()
-	g.cancel(err)
+	cancel(err)
 }
 
 // dropQueued skips the group's queued tasks, whose ctx has ended.

@@ -75,8 +75,12 @@ func TestGroupPanic(t *testing.T) {
 	p := pool.New(context.Background(), 2)
 	defer p.Close()
 	g := pool.NewGroup[int](context.Background(), p)
-	g.Go(func(context.Context) (int, error) { return 0, errors.New("plain") })
+	started := make(chan struct{})
+	// The failing task waits for the other to start: one that starts after
+	// the group's first failure never runs.
+	g.Go(func(context.Context) (int, error) { <-started; return 0, errors.New("plain") })
 	g.Go(func(ctx context.Context) (int, error) {
+		close(started)
 		<-ctx.Done() // after the error
 		panic("after the error")
 	})

@@ -2,138 +2,364 @@ package pool
 
 import (
 	"context"
+	"runtime"
+	"runtime/pprof"
+	"strings"
 
 	"github.com/fanout-go/fanout/internal/nest"
 )
 
-// This file holds nested work: a task that adds tasks to its own pool, waits
-// for them, or hands its ctx to goroutines that do.
+// This file holds nested work: a task that waits for tasks of its own pool,
+// itself or through goroutines it hands its ctx to.
 //
-// Each worker owns a slot (internal/nest): the right to run a task. The
-// goroutine that runs a task holds its worker's slot, and every task's ctx
-// carries the slot it runs under. So the pool knows a task's own calls, and
-// those of every goroutine the task hands its ctx to, from any other
-// caller's:
+// When the goroutine that runs a task blocks in one of fanout's waits
+// (Future.Wait, WaitContext, Group.Wait, a mapx call, an errgroupx group's
+// Wait), it lends its worker for as long as it waits. A waiter whose ctx
+// carries the worker's slot adds the queued task it waits for to the
+// worker's wanted list; the lent worker runs those, one at a time, on a
+// helper goroutine of its own. So the bound holds however many goroutines a
+// task has, nothing waits for a task no worker will run, and a task always
+// runs on the pool's goroutines: its Goexit or labels never touch a waiter.
 //
-//   - They never block on the full queue: what they add waits beyond
-//     QueueSize (submit), since waiting for room could deadlock when every
-//     worker does it.
-//   - A task that blocks in a wait of fanout's (WaitContext here, Group.Wait,
-//     a mapx call, an errgroupx group's Wait) lends its slot for as long as
-//     it waits, and one goroutine at a time that carries the slot may borrow
-//     it to run a queued task inline (waitNested). The holder itself runs the
-//     task it waits for inline if that is still queued.
-//
-// So a worker runs one task function at a time that is not blocked in such a
-// wait, however many goroutines its task has: the bound holds, and no worker
-// waits for a task that no worker will run.
-//
-// The rest of the pool knows nested work only through: slotOf, which finds
-// the worker whose slot a ctx carries; acceptsChildLocked, for submit's
-// decision while Close drains; runCtx (ctx.go), the ctx a task runs with on
-// a slot; and waitNested.
+// Who lends is told by the goroutine: only the pool's goroutines run tasks,
+// each for one worker (byID), and a goroutine knows it is one of them from
+// the function its stack starts with (onPoolGoroutine), reading its id
+// (~2 µs) only then, once a wait. A waiter whose ctx carries the slot of a
+// level below the top is known not to run the top's task without a look.
 
-// slotOf returns the worker of p's whose slot ctx carries, or nil: ctx is
-// not a task's of p's, nor handed down from one. A nil ctx (Submit's and
-// Go's) is not.
-func (p *Pool) slotOf(ctx context.Context) *worker {
+// nesting is a worker's state of lends, guarded by the pool's mu. Its
+// goroutines form a stack: level 0 is the worker's own, level i its helper
+// helpers[i-1]. lends[i] is the lend of level i's goroutine, blocked in a
+// wait; the goroutine at level len(lends) runs a task if running.
+//
+// The worker is free when lent, no task runs on it and its innermost lender
+// is not waiting to take it back. Then it runs, at its top level, the
+// tasks its waiters want, oldest first, while fewer task functions than the
+// bound run; lenders take it back innermost first, once the task above them
+// has returned.
+type nesting struct {
+	lends   []*lend
+	running bool
+	helpers []*helper
+	wanted  []task // tasks its waiters wait for, maybe no longer queued
+	starved bool   // listed in the pool's starved: free, wanted, but at the bound
+}
+
+type lend struct {
+	back chan struct{} // made when the lender waits to take the worker back; closed when it has
+}
+
+// A level is where one of a worker's goroutines runs tasks: level 0 is the
+// worker's own, level n its helper helpers[n-1]. The ctx of a task run there
+// carries the level's slot: so a waiter that carries a lower level's slot
+// is known, without asking its goroutine, not to run the top level's task.
+type level struct {
+	w    *worker
+	n    int
+	slot nest.Slot       // Owner: the level
+	ctx  context.Context // p.ctx carrying slot: what Submit's and Go's tasks run with here
+}
+
+func (lv *level) init(w *worker, n int) {
+	lv.w, lv.n = w, n
+	lv.slot.Owner = lv
+	lv.ctx = nest.NewContext(w.p.ctx, &lv.slot)
+}
+
+// A helper is a goroutine of a worker's that runs tasks at one level.
+type helper struct {
+	level
+	run chan task // holds one: a task is sent only while the level runs none
+}
+
+// poolPrefix is the prefix of the names of this package's functions.
+var poolPrefix = func() string {
+	name := runtime.FuncForPC(reflectPC()).Name()
+	return name[:strings.LastIndex(name, ".")+1]
+}()
+
+func reflectPC() uintptr {
+	pc, _, _, _ := runtime.Caller(0)
+	return pc
+}
+
+// onPoolGoroutine reports whether the calling goroutine is one that a pool
+// started: it begins with a function of this package.
+func onPoolGoroutine() bool {
+	var buf [32]uintptr
+	pcs := buf[:]
+	n := runtime.Callers(2, pcs)
+	for n == len(pcs) {
+		pcs = make([]uintptr, 2*len(pcs))
+		n = runtime.Callers(2, pcs)
+	}
+	if n < 2 {
+		return false
+	}
+	// The last frame is runtime.goexit; the one before, the goroutine's:
+	// a return address, inside the call that it made.
+	f := runtime.FuncForPC(pcs[n-2] - 1)
+	return f != nil && strings.HasPrefix(f.Name(), poolPrefix)
+}
+
+// ownWorker returns the worker whose task the calling goroutine runs, if it
+// is one of p's goroutines, or nil.
+func (p *Pool) ownWorker() *worker {
+	if !onPoolGoroutine() {
+		return nil
+	}
+	id := nest.GoroutineID()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.byID[id]
+}
+
+// panicOnOwnGoroutine panics if a task of p calls method, which would wait
+// for the task itself.
+func (p *Pool) panicOnOwnGoroutine(method string) {
+	if p.ownWorker() != nil {
+		panic("pool: Pool." + method + " called from a task of the same pool, which it would wait for: " +
+			"wait for the task's own work with a Group or its Futures")
+	}
+}
+
+// slotOf returns the level of p's whose slot ctx carries, or nil.
+func (p *Pool) slotOf(ctx context.Context) *level {
 	if ctx == nil {
 		return nil
 	}
-	s := nest.FromContext(ctx)
-	if s == nil {
-		return nil
-	}
-	if w, ok := s.Owner.(*worker); ok && w.p == p {
-		return w
+	if s := nest.FromContext(ctx); s != nil {
+		if lv, ok := s.Owner.(*level); ok && lv.w.p == p {
+			return lv
+		}
 	}
 	return nil
 }
 
-// acceptsChildLocked reports whether the pool, not open any more, accepts a
-// task submitted with a ctx that carries the slot of on (slotOf; nil if
-// none): while Close drains, a task that Close waits for may still add its
-// children with its own ctx; they are part of the work that Close drains.
-// Nothing gets in once the drain is over: the workers are gone.
-func (p *Pool) acceptsChildLocked(on *worker) bool {
-	return p.phase == draining && on != nil
-}
-
-// waitNested waits until the task t of p's completes, for a caller whose
-// ctx carries the slot of p's worker on, and reports whether t completed: it
-// returns false only if giveUp and ctx ends first.
-//
-// A caller that holds the slot runs t at once on its goroutine if t is still
-// queued; otherwise it lends the slot while it waits, and takes it back
-// before it returns. A caller that does not hold it borrows it, when it
-// comes free, to run t if t is still queued.
-func (p *Pool) waitNested(ctx context.Context, t task, on *worker, giveUp bool) bool {
-	s := t.state()
-	var gaveUp <-chan struct{}
-	if giveUp {
-		gaveUp = ctx.Done()
-	}
-	// settled waits for t to complete, or for ctx to end if giveUp.
-	settled := func() bool {
-		select {
-		case <-s.doneChan():
-			return true
-		case <-gaveUp:
-			return s.completed()
-		}
-	}
-	if on.slot.Holds() {
-		if (!giveUp || ctx.Err() == nil) && p.runQueued(t, on, ctx) {
-			return true
-		}
-		takeBack := on.slot.Lend()
-		defer takeBack()
-		return settled()
-	}
-	for {
-		if giveUp && ctx.Err() != nil {
-			return s.completed()
-		}
-		if on.slot.TryBorrow() {
-			if p.runBorrowed(t, on, ctx) {
-				return true
-			}
-			// Taken by a worker, or by another borrower: it runs, or ran.
-			return settled()
-		}
-		select {
-		case <-s.doneChan():
-			return true
-		case <-gaveUp:
-			return s.completed()
-		case <-on.slot.Freed():
-		}
-	}
-}
-
-// runBorrowed is runQueued on w's slot, which the caller has borrowed: it
-// gives the slot back when t returns, also if t calls runtime.Goexit.
-func (p *Pool) runBorrowed(t task, w *worker, caller context.Context) bool {
-	defer w.slot.Return()
-	return p.runQueued(t, w, caller)
-}
-
-// runQueued runs t on the calling goroutine, on w's slot, which the caller
-// holds or has borrowed, if t is still queued, and reports whether it did.
-// A task whose SubmitContext ctx has ended is skipped instead. caller is the
-// calling goroutine's ctx: its labels are set back when t returns.
-func (p *Pool) runQueued(t task, w *worker, caller context.Context) bool {
+// mayRun reports whether a goroutine whose ctx carries lv's slot may be the
+// one that runs w's task at the top level: not if lv is below the top, whose
+// task waits, nor if no task runs there.
+func (p *Pool) mayRun(lv *level) bool {
 	p.mu.Lock()
-	p.observeEndLocked()
-	claimed := p.claimLocked(t.state())
-	admitted := p.admitLocked(nil) // the room t left
+	defer p.mu.Unlock()
+	w := lv.w
+	return lv.n == len(w.lends) && w.running
+}
+
+// Lend lends lv's worker if the calling goroutine runs its task: nest.Lender,
+// for errgroupx and mapx.
+func (lv *level) Lend() func() {
+	w, p := lv.w, lv.w.p
+	if !p.mayRun(lv) || p.ownWorker() != w {
+		return func() {}
+	}
+	p.mu.Lock()
+	l := p.lendLocked(w)
+	p.mu.Unlock()
+	return func() { p.takeBack(w, l) }
+}
+
+// waiting is a caller's part in a wait for tasks of the pool: w is the
+// worker it may claim tasks for (nil: none), l its lend if it runs w's task.
+type waiting struct {
+	w *worker
+	l *lend
+}
+
+// beginWait finds the calling goroutine's part in a wait: it lends its
+// worker if it runs a task of p's, or may claim for the worker whose slot
+// ctx carries. endWait ends it.
+func (p *Pool) beginWait(ctx context.Context) waiting {
+	lv := p.slotOf(ctx)
+	if lv != nil && !p.mayRun(lv) {
+		return waiting{w: lv.w}
+	}
+	if w := p.ownWorker(); w != nil {
+		p.mu.Lock()
+		l := p.lendLocked(w)
+		p.mu.Unlock()
+		return waiting{w, l}
+	}
+	if lv != nil {
+		return waiting{w: lv.w}
+	}
+	return waiting{}
+}
+
+func (p *Pool) endWait(wt waiting) {
+	if wt.l != nil {
+		p.takeBack(wt.w, wt.l)
+	}
+}
+
+// waitFor blocks until the task s completes, and reports true; or reports
+// whether it has completed once gaveUp is closed. If s is queued, it asks wt's
+// worker to run it when free: the waiter itself never runs a task.
+func (p *Pool) waitFor(wt waiting, s *taskState, t task, gaveUp <-chan struct{}) bool {
+	if w := wt.w; w != nil && !s.completed() {
+		select {
+		case <-gaveUp:
+			return s.completed() // a ctx that has ended claims nothing
+		default:
+		}
+		p.mu.Lock()
+		p.observeEndLocked()
+		if s.queued && !p.ended {
+			w.wanted = append(w.wanted, t)
+			p.claimForLocked(w)
+		}
+		p.mu.Unlock()
+	}
+	if gaveUp == nil {
+		s.settled.Wait() // no channel to make
+		return true
+	}
+	select {
+	case <-s.doneChan():
+		return true
+	case <-gaveUp:
+		return s.completed()
+	}
+}
+
+// nextWantedLocked takes the oldest task wanted on w and still queued off the
+// queue, to run at w's free top level, counted as running, and returns it;
+// or nil. At the bound, it lists w as starved, for serveStarvedLocked.
+func (p *Pool) nextWantedLocked(w *worker) task {
+	for len(w.wanted) > 0 && w.freeLocked() {
+		t := w.wanted[0]
+		if s := t.state(); !s.queued || p.ended {
+			w.wanted[0] = nil
+			w.wanted = w.wanted[1:]
+			continue
+		}
+		if p.active >= p.bound {
+			// A start beyond the bound, which a Resize may have lowered
+			// below what runs: wait for a task function to return.
+			if !w.starved {
+				w.starved = true
+				p.starved = append(p.starved, w)
+			}
+			return nil
+		}
+		w.wanted[0] = nil
+		w.wanted = w.wanted[1:]
+		p.claimLocked(t.state())
+		p.stats.Running++
+		p.active++
+		w.running = true
+		return t
+	}
+	return nil
+}
+
+// claimForLocked runs the next task wanted on w, if it may, on the helper
+// of w's top level, made if need be.
+func (p *Pool) claimForLocked(w *worker) {
+	t := p.nextWantedLocked(w)
+	if t == nil {
+		return
+	}
+	lvl := len(w.lends)
+	for len(w.helpers) < lvl {
+		w.helpers = append(w.helpers, nil)
+	}
+	h := w.helpers[lvl-1]
+	if h == nil {
+		h = &helper{run: make(chan task, 1)}
+		h.level.init(w, lvl)
+		w.helpers[lvl-1] = h
+		p.goroutines.Add(1)
+		go p.help(w, h)
+	}
+	h.run <- t                   // never blocks: the level ran nothing, so its helper took the last
+	p.admitLocked(nil).release() // the room t left; wakes never block
+}
+
+// serveStarvedLocked gives the room under the bound to the starved workers.
+func (p *Pool) serveStarvedLocked() {
+	for p.active < p.bound && len(p.starved) > 0 {
+		w := p.starved[0]
+		p.starved[0] = nil
+		p.starved = p.starved[1:]
+		w.starved = false
+		p.claimForLocked(w)
+	}
+}
+
+// help runs the tasks claimed at h's level of w until w retires.
+func (p *Pool) help(w *worker, h *helper) {
+	defer p.goroutines.Done()
+	pprof.SetGoroutineLabels(p.labels)
+	defer p.unregister(p.register(w))
+	for t := range h.run {
+		for t != nil {
+			t = p.finishHelped(w, t, p.run(w, t, h), false)
+		}
+	}
+}
+
+// finishHelped settles t, which ran at w's top level, counts it, and returns
+// the next task for the level's helper to run, unless it is dying.
+func (p *Pool) finishHelped(w *worker, t task, err error, dying bool) (next task) {
+	p.groupFailed(t, err)
+	p.mu.Lock()
+	p.doneLocked(t, err)
+	w.running = false
+	p.active--
+	if l := w.top(); l.back != nil {
+		// Its lender's wait is over: it takes the worker back.
+		w.lends = w.lends[:len(w.lends)-1]
+		w.running = true
+		p.active++
+		close(l.back)
+	} else if dying {
+		p.claimForLocked(w) // on a new helper
+	} else if next = p.nextWantedLocked(w); next != nil {
+		p.admitLocked(nil).release()
+	}
+	p.serveStarvedLocked()
 	p.checkDrainedLocked()
 	p.mu.Unlock()
-	admitted.release()
-	if claimed {
-		// nil for the dying worker: if t calls runtime.Goexit, it takes the
-		// caller's goroutine, whose own frames account for what it ran.
-		p.finish(nil, t, p.run(t, w, true, caller))
+	return next
+}
+
+// lendLocked lends w, whose top level's goroutine is about to wait.
+func (p *Pool) lendLocked(w *worker) *lend {
+	l := &lend{}
+	w.lends = append(w.lends, l)
+	w.running = false
+	p.active--
+	p.claimForLocked(w)
+	p.serveStarvedLocked()
+	p.recheckLocked()
+	return l
+}
+
+// takeBack ends the lend l once w is free at it: at once, or once the tasks
+// above it have returned.
+func (p *Pool) takeBack(w *worker, l *lend) {
+	p.mu.Lock()
+	if w.top() == l && !w.running {
+		w.lends = w.lends[:len(w.lends)-1]
+		w.running = true
+		p.active++
+		p.mu.Unlock()
+		return
 	}
-	return claimed
+	l.back = make(chan struct{})
+	p.mu.Unlock()
+	<-l.back
+}
+
+func (w *worker) top() *lend {
+	if len(w.lends) == 0 {
+		return nil
+	}
+	return w.lends[len(w.lends)-1]
+}
+
+func (w *worker) freeLocked() bool {
+	l := w.top()
+	return l != nil && l.back == nil && !w.running
 }

@@ -70,12 +70,12 @@ func TestBlockedSubmittersFIFO(t *testing.T) {
 	}
 }
 
-// Promise (ErrClosed): "for [Pool.Go] the next [Pool.Wait] returns an error
-// that wraps ErrClosed"; (Close): "Calls after the first return ErrClosed"
-// (so the first must not: it is how a caller tells a second Close). A Go
-// blocked on the full queue when Close begins is refused; the ErrClosed it
-// causes is for the next Wait, not the draining Close.
-func TestGoRefusedByCloseGoesToNextWait(t *testing.T) {
+// Promise (ErrClosed): "for [Pool.Go] Close's or the next [Pool.Wait]'s
+// error wraps it"; (Close): "Later calls return ErrClosed at once". A Go
+// blocked on the full queue when Close begins is refused, and the draining
+// Close, which nobody needs to follow with Wait, reports it; its error is
+// never ErrClosed itself, which a second Close returns.
+func TestGoRefusedByCloseGoesToClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := pool.New(context.Background(), 1, pool.QueueSize(0))
 		release := make(chan struct{})
@@ -87,12 +87,15 @@ func TestGoRefusedByCloseGoesToNextWait(t *testing.T) {
 		synctest.Wait() // Close has refused the blocked Go and waits for the drain
 		close(release)
 		errClose := <-closed
-		errWait := p.Wait()
-		if errors.Is(errClose, pool.ErrClosed) {
-			t.Errorf("first Close: got %v, which is ErrClosed, as a second Close's would be", errClose)
+		if !errors.Is(errClose, pool.ErrClosed) || errClose == pool.ErrClosed {
+			t.Errorf("first Close: got %v, want an error that wraps ErrClosed", errClose)
 		}
-		if !errors.Is(errWait, pool.ErrClosed) {
-			t.Errorf("Wait after the refused Go: got %v, want ErrClosed", errWait)
+		if err := p.Close(); err != pool.ErrClosed {
+			t.Errorf("second Close: got %v, want ErrClosed", err)
+		}
+		p.Go(func(context.Context) error { return nil }) // after Close: for the next Wait
+		if err := p.Wait(); !errors.Is(err, pool.ErrClosed) {
+			t.Errorf("Wait after a Go refused once Close returned: got %v, want ErrClosed", err)
 		}
 	})
 }

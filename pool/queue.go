@@ -6,27 +6,22 @@ import "context"
 // the submitters waiting for room in it, in a list. Every change to either
 // is made here, under the pool's mu.
 
-// ring is a FIFO in a circular buffer: the queue of tasks, and the tasks the
-// end of the pool's ctx set aside. It grows by doubling when full.
+// ring is a FIFO in a circular buffer that grows by doubling.
 //
-// The queue may hold dead tasks: tasks taken out of it (dropped when their
-// SubmitContext ctx ended, or claimed by WaitContext) are left in place,
-// marked, and passed over when popped. A linked list would unlink them at
-// once, but would need a node per task, and a Go task, a bare func, has no
-// room for links: it would cost Go its allocation-free path. The dead are
-// filtered out instead, once they outnumber the live ones (and deadSlack),
-// so that they cannot pile up.
+// The queue may hold dead tasks, taken out of it (skipped when their
+// caller's ctx ended, or claimed by a waiter) and passed over when popped:
+// a Go task, a bare func, has no room for the links a list would need
+// without an allocation. compactLocked filters them out once they outnumber
+// the live ones, so that they cannot pile up.
 type ring[T any] struct {
 	buf  []T
 	head int // index of the oldest element
 	n    int // elements in buf
 }
 
-// init gives the ring room for size elements, up to a bound: a large
-// QueueSize costs memory only once the queue fills.
-func (r *ring[T]) init(size int) {
-	r.buf = make([]T, min(size, 256))
-}
+// init gives the ring room for size elements, up to 256: a large QueueSize
+// costs memory only once the queue fills.
+func (r *ring[T]) init(size int) { r.buf = make([]T, min(size, 256)) }
 
 func (r *ring[T]) push(v T) {
 	if r.n == len(r.buf) {
@@ -54,8 +49,7 @@ func (r *ring[T]) pop() T {
 	return v
 }
 
-// filter keeps, in order, the elements for which keep reports true, in a
-// buffer sized to them: it shrinks a ring that is mostly dead.
+// filter keeps, in order, the elements for which keep reports true.
 func (r *ring[T]) filter(keep func(T) bool) {
 	kept := make([]T, 0, max(r.n/2, 8))
 	for r.n > 0 {
@@ -66,13 +60,9 @@ func (r *ring[T]) filter(keep func(T) bool) {
 	r.buf, r.head, r.n = kept[:cap(kept)], 0, len(kept)
 }
 
-// deadSlack is how many dead tasks the queue may hold before more dead than
-// live ones get it filtered.
-const deadSlack = 64
-
 // enqueueLocked queues t, accepted and counted as submitted already. A task
-// of SubmitContext whose ctx may end before the pool's gets an AfterFunc
-// that drops it from the queue then.
+// whose caller's ctx may end before the pool's gets an AfterFunc that skips
+// it then, without waiting for a worker to pop it.
 func (p *Pool) enqueueLocked(t task) {
 	p.queue.push(t)
 	p.stats.Queued++
@@ -81,7 +71,10 @@ func (p *Pool) enqueueLocked(t task) {
 		return
 	}
 	s.queued = true
-	if c := s.caller; c != nil && c.group == nil {
+	// Not for a child of a task, whose waiter, which gives up with the same
+	// ctx, is told at once: two allocations and a tenth of
+	// BenchmarkNestedMap's time. A worker skips it when it comes to it.
+	if c := s.caller; c != nil && c.group == nil && p.slotOf(c.ctx) == nil {
 		if d := c.ctx.Done(); d != nil && d != p.done {
 			// The AfterFunc locks mu, so it cannot run before stop is set.
 			c.stop = context.AfterFunc(c.ctx, func() { p.drop(s) })
@@ -89,27 +82,15 @@ func (p *Pool) enqueueLocked(t task) {
 	}
 }
 
-// unqueueLocked takes the queued task s out of the queue's count and marks it
-// so, leaving it in the ring, dead, if it is still there. It stops s's
-// AfterFunc: whatever stop returns, s.queued being false makes drop a no-op.
+// unqueueLocked takes the queued task s out of the queue's count, leaving it
+// dead in the ring, and stops its AfterFunc.
 func (p *Pool) unqueueLocked(s *taskState) {
 	p.stats.Queued--
 	s.queued = false
 	s.stopDrop()
 }
 
-// stopDrop stops the AfterFunc that enqueueLocked registered for s, if any,
-// so that the caller's ctx does not keep the task, its Future and the pool.
-func (s *taskState) stopDrop() {
-	if c := s.caller; c != nil && c.stop != nil {
-		c.stop()
-		c.stop = nil
-	}
-}
-
-// dequeueLocked takes the oldest queued task off the queue and returns it, or
-// returns nil if none is queued. It passes over the dead, and skips the tasks
-// whose SubmitContext ctx has ended: they never run.
+// dequeueLocked takes the oldest live task off the queue, or returns nil.
 func (p *Pool) dequeueLocked() task {
 	for p.queue.n > 0 {
 		t := p.queue.pop()
@@ -118,50 +99,36 @@ func (p *Pool) dequeueLocked() task {
 			p.stats.Queued--
 			return t
 		}
-		if !s.queued {
-			continue // dead
+		if s.queued {
+			p.unqueueLocked(s)
+			return t
 		}
-		p.unqueueLocked(s)
-		if err := s.callerErr(); err != nil {
-			p.dropLocked(s, err)
-			continue
-		}
-		return t
 	}
 	return nil
 }
 
-// claimLocked takes the queued task s out of the queue for the caller to run
-// it, counted as running, and reports whether it did. It does not if s is
-// not queued any more, and skips s instead if its SubmitContext ctx has
-// ended. The caller admits waiters to the room that came free.
+// claimLocked takes the queued task s out of the queue for a waiter to run
+// it, and reports whether it did: not if a worker took it, or it was skipped.
 func (p *Pool) claimLocked(s *taskState) bool {
 	if p.ended || !s.queued {
-		// A worker took s, it was dropped, or the end set it aside (then s
-		// is settleSkipped's).
 		return false
 	}
 	p.unqueueLocked(s)
 	p.compactLocked()
-	if err := s.callerErr(); err != nil {
-		p.dropLocked(s, err)
-		return false
-	}
-	p.stats.Running++
 	return true
 }
 
-// drop skips the queued task s because its SubmitContext's ctx ended. It is
-// the AfterFunc that enqueueLocked registers.
+// drop skips the queued task s because its caller's ctx ended: the
+// AfterFunc that enqueueLocked registers, and a Group's when its ctx ends.
 func (p *Pool) drop(s *taskState) {
 	p.mu.Lock()
 	p.observeEndLocked()
 	var admitted *waiter
-	// If the end of the pool's ctx came first, s is settleSkipped's; if
-	// the caller's ctx ended with the pool's, the end comes first.
+	// If the pool's end came first, s is settleSkipped's.
 	if !p.ended && s.queued {
 		p.unqueueLocked(s)
-		p.dropLocked(s, skipError("the caller's", s.caller.ctx))
+		p.stats.Skipped++
+		p.settleStateLocked(s, skipError("the caller's", s.caller.ctx))
 		p.compactLocked()
 		admitted = p.admitLocked(nil) // its room is free
 		p.checkDrainedLocked()
@@ -170,26 +137,12 @@ func (p *Pool) drop(s *taskState) {
 	admitted.release()
 }
 
-// dropLocked counts the accepted task s as skipped because its
-// SubmitContext ctx ended, and fails it with err.
-func (p *Pool) dropLocked(s *taskState, err error) {
-	p.stats.Skipped++
-	s.settle(err)
-	if s.toWait {
-		p.errs = append(p.errs, err)
-	}
-}
+// deadSlack is how many dead tasks the ring may hold before more dead than
+// live ones get it filtered.
+const deadSlack = 64
 
-// giveUpLocked fails t, whose caller's ctx ended before the pool accepted
-// it, with err: not counted, but for GoContext's task, reported to Wait.
-func (p *Pool) giveUpLocked(t task, err error) {
-	if e := settle(t, err); e != nil {
-		p.errs = append(p.errs, e)
-	}
-}
-
-// compactLocked filters the dead tasks out of the queue's ring once they
-// outnumber the queued ones.
+// compactLocked filters the dead tasks out of the ring once they outnumber
+// the live ones (and deadSlack).
 func (p *Pool) compactLocked() {
 	live := int(p.stats.Queued)
 	if dead := p.queue.n - live; dead > deadSlack && dead > live {
@@ -203,41 +156,32 @@ func (p *Pool) compactLocked() {
 // A waiter is a submitter blocked on the full queue, with its task.
 //
 // It waits on a channel of its own rather than on a condition variable:
-// whoever frees room, a worker mostly, moves the longest-waiting submitter's
-// task into the queue (or runs it, with QueueSize(0)) under the pool's lock,
-// and only then wakes the submitter. So a woken submitter has nothing left to
-// do and no lock to take again, room never goes to a later comer, and waiters
-// are served in order of arrival. A condition variable would wake a waiter
-// to compete for the lock and the room with every other submitter, which
-// costs more than the tiny tasks themselves when many submit at once.
+// whoever frees room moves the longest-waiting submitter's task into the
+// queue (or to a worker) under mu, and only then wakes the submitter, which
+// has nothing left to do. So room never goes to a later comer, and a wakeup
+// does not make every blocked submitter compete for mu.
 //
-// Waiters are recycled through the pool's spare, rather than made per
-// blocked call as x/sync's semaphore does: with tiny tasks a quarter of
-// Submits block, and a waiter and its channel made each time took
-// BenchmarkSubmit from 1 allocation and 80 B a task to 1.5 and 120 B, and
-// BenchmarkGo from none to 0.5 and 40 B: Go would allocate whenever it
-// blocks. The list, unlike the ring it replaced, lets a submitter that gives
-// up leave at once, so its waiter goes back to spare at once too.
+// Waiters are recycled through the pool's spare: with tiny tasks half of
+// BenchmarkGo's calls block, and a waiter and channel made each time cost Go
+// an allocation for every other task, where it makes none.
 type waiter struct {
-	// t is the task, nil once its fate is decided or once the submitter has
-	// given up. Guarded by the pool's mu, as are the links.
-	t task
-	// prev and next link the waiter into the pool's waiters while t is
-	// not nil; next then chains the waiters a caller releases.
-	prev, next *waiter
-	// wake receives one token when t's fate is decided. It has room for it,
-	// so that the pool never blocks under its lock.
-	wake chan struct{}
+	// Guarded by mu.
+	t          task    // nil once its fate is decided, or its submitter gave up
+	prev, next *waiter // links in waiters; next then chains the waiters to release
+	checked    bool    // its submitter is known not to be a task of the pool
+	recheck    bool    // its submitter was asked to find out whether it is one
+
+	// wake receives false to ask the submitter to find out whether it is a
+	// task of the pool (only while its fate is undecided), then true once its
+	// fate is decided: it has room for both, so the pool never blocks on it.
+	wake chan bool
 }
 
-func newWaiter() any { return &waiter{wake: make(chan struct{}, 1)} }
+func newWaiter() any { return &waiter{wake: make(chan bool, 2)} }
 
-// waiterList is the blocked submitters, oldest first: a doubly linked list
-// through the waiters themselves, so that a submitter that gives up leaves
-// it at once, wherever it is.
-type waiterList struct {
-	head, tail *waiter
-}
+// waiterList is the blocked submitters, oldest first, linked through the
+// waiters, so that one that gives up leaves at once.
+type waiterList struct{ head, tail *waiter }
 
 func (l *waiterList) pushBack(w *waiter) {
 	w.prev, w.next = l.tail, nil
@@ -263,9 +207,9 @@ func (l *waiterList) remove(w *waiter) {
 	w.prev, w.next = nil, nil
 }
 
-// popWaiterLocked takes the longest-waiting submitter off the list and returns it
-// with its task, its fate now the caller's to decide and then to release;
-// or returns nil, nil.
+// popWaiterLocked takes the longest-waiting submitter off the list and
+// returns it with its task, its fate the caller's to decide and release; or
+// nil, nil.
 func (p *Pool) popWaiterLocked() (*waiter, task) {
 	w := p.waiters.head
 	if w == nil {
@@ -274,8 +218,7 @@ func (p *Pool) popWaiterLocked() (*waiter, task) {
 	return w, p.unwaitLocked(w)
 }
 
-// unwaitLocked takes w, whose task's fate is not decided yet, off the list
-// and returns its task, leaving w.t nil.
+// unwaitLocked takes w off the list and returns its task.
 func (p *Pool) unwaitLocked(w *waiter) task {
 	p.waiters.remove(w)
 	p.stats.Blocked--
@@ -284,55 +227,86 @@ func (p *Pool) unwaitLocked(w *waiter) task {
 	return t
 }
 
-// waitLocked registers t's submitter as a waiter, and returns it for await.
-func (p *Pool) waitLocked(t task) *waiter {
+// await blocks t's submitter, which holds mu, until the pool has decided
+// t's fate, or, for a task with a caller's ctx, until that ctx ends.
+//
+// A submitter that may be a task of the pool's is asked to find out (a look
+// at its stack) only while the blocked submitters may be all the task
+// functions that run: then, if it is one, t becomes its child, queued beyond
+// the queue's size; waiting could deadlock. checked says it has found out.
+func (p *Pool) await(t task, checked bool) {
 	w := p.spare.Get().(*waiter)
-	w.t = t
+	w.t, w.checked = t, checked
 	p.waiters.pushBack(w)
 	p.stats.Blocked++
-	return w
-}
-
-// await waits until the pool has decided the fate of w's task, or, for
-// SubmitContext, until cctx ends.
-func (p *Pool) await(w *waiter, cctx context.Context) {
+	p.recheckLocked()
+	p.mu.Unlock()
 	var gaveUp <-chan struct{}
-	if cctx != nil {
+	if cctx := t.state().callerCtx(); cctx != nil {
 		gaveUp = cctx.Done()
 	}
-	if gaveUp == nil {
-		// Submit and Go, or a ctx that never ends: a plain receive costs
-		// less than a select.
-		<-w.wake
-		p.spare.Put(w)
-		return
-	}
-	select {
-	case <-w.wake: // t was queued, handed to a worker, refused or skipped
-	case <-gaveUp: // SubmitContext's ctx ended: give up unless too late
+	for {
+		var decided bool
+		if gaveUp == nil {
+			decided = <-w.wake // Submit and Go: a receive costs less than a select
+		} else {
+			select {
+			case decided = <-w.wake:
+			case <-gaveUp: // the caller's ctx ended: give up unless too late
+				gaveUp = nil
+				p.mu.Lock()
+				// If it ended with the pool's ctx, the pool's end comes first.
+				p.observeEndLocked()
+				mine := w.t != nil
+				if mine {
+					p.unwaitLocked(w)
+					p.giveUpLocked(t, skipError("the caller's", t.state().callerCtx()))
+				}
+				p.mu.Unlock()
+				decided = mine // else decided a moment ago: its token is on the way
+			}
+		}
+		if decided {
+			break
+		}
+		// Asked to find out whether the submitter is a task of the pool.
+		own := p.ownWorker() != nil
 		p.mu.Lock()
-		// If cctx ended with the pool's ctx, whose AfterFunc may not have
-		// run yet, the pool's end comes first: it skips t and pops w.
-		p.observeEndLocked()
-		t := w.t
-		if t != nil {
-			p.unwaitLocked(w)
-			p.giveUpLocked(t, skipError("the caller's", cctx)) // not counted: never accepted
+		mine := w.t != nil && own
+		if w.t != nil {
+			w.checked = true
+			if own {
+				p.unwaitLocked(w)
+				p.stats.Submitted++
+				p.enqueueLocked(t) // a child: beyond the queue's size
+			}
 		}
 		p.mu.Unlock()
-		if t == nil {
-			<-w.wake // decided a moment ago: the token is on its way
+		if mine {
+			break
 		}
 	}
+	w.recheck = false
 	p.spare.Put(w)
 }
 
-// admitLocked gives the room free in the queue to the waiting submitters,
-// oldest first: it queues their tasks, or skips those whose SubmitContext
-// ctx has ended. It returns the waiters it took, chained on next after
-// chain, for the caller to release once it has unlocked mu, so that their
-// wakeups do not lengthen the critical section that every submitter and
-// worker waits for.
+// recheckLocked asks the blocked submitters that may be tasks of the pool to
+// find out, once they may be all the task functions that run.
+func (p *Pool) recheckLocked() {
+	if p.stats.Blocked == 0 || p.stats.Blocked < int64(p.active) {
+		return
+	}
+	for w := p.waiters.head; w != nil; w = w.next {
+		if !w.checked && !w.recheck {
+			w.recheck = true
+			w.wake <- false
+		}
+	}
+}
+
+// admitLocked gives the room free in the queue to the blocked submitters,
+// oldest first, and returns their waiters chained after chain, for the
+// caller to release once it has unlocked mu.
 func (p *Pool) admitLocked(chain *waiter) *waiter {
 	for p.stats.Queued < int64(p.size) {
 		w, t := p.popWaiterLocked()
@@ -347,13 +321,11 @@ func (p *Pool) admitLocked(chain *waiter) *waiter {
 	return chain
 }
 
-// acceptLocked counts t, the task of a waiter just taken off the list, as
-// submitted, and reports whether it may be queued or run: not if its
-// caller's ctx has ended, and then it fails, uncounted.
+// acceptLocked counts t, a blocked submitter's task, as submitted and
+// reports whether it may go on; not if its caller's ctx has ended: then it
+// fails, uncounted.
 func (p *Pool) acceptLocked(t task) bool {
 	if err := t.state().callerErr(); err != nil {
-		// Given up before it was accepted, though its submitter has not
-		// woken to say so: not counted, as SubmitContext promises.
 		p.giveUpLocked(t, err)
 		return false
 	}
@@ -361,14 +333,16 @@ func (p *Pool) acceptLocked(t task) bool {
 	return true
 }
 
-// release tells the submitters of a chain of waiters that their tasks' fate
-// is decided. A nil chain is no one to tell.
+// giveUpLocked fails t, whose caller's ctx ended before the pool accepted
+// it: not counted, but a GoContext task's error still reaches Wait.
+func (p *Pool) giveUpLocked(t task, err error) { p.settleLocked(t, err) }
+
+// release wakes the submitters of a chain of waiters.
 func (w *waiter) release() {
 	for w != nil {
 		next := w.next
 		w.next = nil
-		// The last touch of w: its submitter may recycle it at once.
-		w.wake <- struct{}{}
+		w.wake <- true
 		w = next
 	}
 }

@@ -3,190 +3,317 @@ package pool
 import (
 	"context"
 	"runtime/pprof"
+	"time"
 
 	"github.com/fanout-go/fanout/errgroupx"
 	"github.com/fanout-go/fanout/internal/nest"
 )
 
-// A worker is one of the pool's goroutines, or its successor after a task
-// called runtime.Goexit.
+// A worker is the right to run one task function at a time: a goroutine
+// that runs tasks from the queue, and, while a task of its lends it
+// (nest.go), helper goroutines that run the tasks its waiters want.
 type worker struct {
-	// wake passes a task to the worker while it is idle, or nil to tell it to
-	// return. It holds one: only the one who takes the worker off the idle
-	// list sends, once.
+	p     *Pool
+	level // its own goroutine's: level 0 (nest.go)
+	// wake passes a task to the worker while it is idle, or nil to tell it
+	// to leave. It holds one: only the one who takes the worker off the idle
+	// list sends.
 	wake chan task
-	p    *Pool
-	// slot is the right to run a task on this worker, held by its goroutine
-	// from its first task on (work), and lent while its task waits
-	// (nest.go).
-	slot *nest.Slot
-	// ctx is what Submit's and Go's tasks run with on this worker's slot:
-	// the pool's ctx, carrying slot.
-	ctx context.Context
-	// lastFrom and lastCtx are the last caller's ctx that a task ran with on
-	// this slot, and that ctx carrying the slot: a group's tasks share one,
-	// and then cost no new ctx each (BenchmarkSharedPoolGroup). Only the
-	// goroutine that holds slot, or has borrowed it, uses them.
-	lastFrom, lastCtx context.Context
+
+	// Guarded by p.mu.
+	idleSince int  // the reaper's tick when it went idle, while in p.idle
+	next      task // the first task, from startLocked to launch
+	nesting        // nest.go
 }
 
-// newWorker returns a worker of p's, idle, its goroutine not yet started.
-func (p *Pool) newWorker() *worker {
-	w := &worker{wake: make(chan task, 1), p: p}
-	w.slot = nest.New(w)
-	w.ctx = w.taskCtx(p.ctx, nil)
+// startLocked counts t as running on a new worker, which the caller launches
+// once it has unlocked mu.
+func (p *Pool) startLocked(t task) *worker {
+	w := &worker{p: p, wake: make(chan task, 1)}
+	w.level.init(w, 0)
+	w.running = true
+	p.stats.Workers++
+	p.stats.Running++
+	p.active++
+	p.goroutines.Add(1)
+	w.next = t
 	return w
 }
 
-// work runs tasks, t first, until Close tells it to return.
+// launch starts the goroutine of w, made by startLocked.
+func (p *Pool) launch(w *worker) {
+	t := w.next
+	w.next = nil
+	go p.work(w, t)
+}
+
+// work runs tasks on w's goroutine, t first (if not nil), until w leaves.
 func (p *Pool) work(w *worker, t task) {
-	defer p.workers.Done()
-	// A goroutine starts with the labels of the one that started it: New's
-	// caller, or the task whose Goexit this worker replaces.
+	defer p.goroutines.Done()
+	// A goroutine starts with the labels of the one that started it: a
+	// submitter's, or the task's whose Goexit this goroutine replaces.
 	pprof.SetGoroutineLabels(p.labels)
-	if t == nil {
-		t = <-w.wake
-	}
-	if t == nil {
-		return
-	}
-	// The slot is held from the first task on, not from the start: finding
-	// the goroutine's id is a traceback under the runtime's print lock
-	// (nest.Slot.Hold), which the workers of a large pool, most never given
-	// a task, would otherwise take in turn (BenchmarkNewClose).
-	w.slot.Hold()
-	for t != nil {
-		t = p.finish(w, t, p.run(t, w, false, p.labels))
+	defer p.unregister(p.register(w))
+	for {
 		if t == nil {
-			t = <-w.wake
+			// Parked on the idle list: given a task, or nil to leave.
+			if t = <-w.wake; t == nil {
+				return
+			}
+		}
+		var ok bool
+		if t, ok = p.finish(w, t, p.run(w, t, nil)); !ok {
+			return
 		}
 	}
 }
 
-// run runs t on w's slot and returns its error, or a *errgroupx.PanicError
-// for a panic: on w's goroutine, or inline on the goroutine of a caller that
-// holds or has borrowed the slot. That goroutine carries the pprof labels of
-// carried, and carries them again when run returns; t runs with the labels
-// of its ctx. If t calls runtime.Goexit, run does not return: goexit
-// accounts for t first.
-func (p *Pool) run(t task, w *worker, inline bool, carried context.Context) error {
-	dying := w // the worker whose goroutine a Goexit of t ends
-	if inline {
-		dying = nil
-	}
-	if c := t.state().callerOf(); c != nil {
-		ctx, release := p.runCtx(c, w)
-		// Deferred, so that a Goexit releases it too.
-		defer release()
-		pprof.SetGoroutineLabels(ctx)
-		return p.call(t, dying, ctx, carried)
-	}
-	// A worker carries the pool's labels between tasks, so that Submit's and
-	// Go's tasks, the hot path, need no call to set them.
-	if inline {
-		pprof.SetGoroutineLabels(p.labels)
-	}
-	return p.call(t, dying, w.ctx, carried)
+// register records the calling goroutine as one that runs w's tasks, and
+// returns its id for unregister: reading it is the one cost of a goroutine
+// id (about 2 µs) that the pool pays outside a wait, once per goroutine it
+// starts.
+func (p *Pool) register(w *worker) uint64 {
+	id := nest.GoroutineID()
+	p.mu.Lock()
+	p.byID[id] = w
+	p.mu.Unlock()
+	return id
 }
 
-// call calls t's function with ctx and sets the labels of carried back.
-// dying is the worker whose goroutine this is, nil for an inline run.
-func (p *Pool) call(t task, dying *worker, ctx, carried context.Context) error {
-	err := errgroupx.Recover(
+// unregister forgets the goroutine id, as its goroutine ends.
+func (p *Pool) unregister(id uint64) {
+	p.mu.Lock()
+	delete(p.byID, id)
+	p.mu.Unlock()
+}
+
+// run runs t, counted as running on w, on the calling goroutine: w's own, or
+// its helper h. It returns t's error, a *errgroupx.PanicError for a panic, or
+// a skipped if t's ctx, or the pool's, ended before it started: the one
+// place that checks, whatever path brought t here. If t calls
+// runtime.Goexit, run does not return: goexit accounts for t first.
+func (p *Pool) run(w *worker, t task, h *helper) (err error) {
+	s := t.state()
+	if p.ctxDone() {
+		return errSkipPool
+	}
+	if err := s.callerErr(); err != nil {
+		return skipped{err}
+	}
+	lv := &w.level
+	if h != nil {
+		lv = &h.level
+	}
+	ctx := lv.ctx
+	if c := s.callerOf(); c != nil {
+		var release func()
+		ctx, release = p.runCtx(c, lv)
+		defer release()                 // deferred, so that a Goexit releases it too
+		pprof.SetGoroutineLabels(c.ctx) // the labels fn's ctx carries, looked up without a merge
+	}
+	err = errgroupx.Recover(
 		func() error { return t.call(ctx) },
-		func(err error) { p.goexit(dying, t, err) },
+		func(err error) { p.goexit(w, t, h, err) },
 	)
-	// A task may set labels of its own on its goroutine and not put them
-	// back, and the runtime does not say what labels a goroutine carries: so
-	// they are set back after every task, whether they changed or not. The
-	// call costs ~7 ns (~17 ns for a pool whose ctx has labels: a look-up
-	// of one level in carried), which BenchmarkSubmit does not tell apart
-	// from its noise. After a Goexit there is no need: the goroutine is
-	// gone, and its successor sets its own.
-	pprof.SetGoroutineLabels(carried)
+	// A task may set labels of its own and not put them back: set back after
+	// every task (~7 ns, lost in BenchmarkSubmit's noise).
+	pprof.SetGoroutineLabels(p.labels)
+	if pe, ok := err.(*errgroupx.PanicError); ok {
+		if leaf, ok := pe.Value.(*errgroupx.PanicError); ok {
+			// A Wait in the task re-raised a panic of the work it waited
+			// for: it goes on as the leaf's, with the leaf's stack.
+			err = leaf
+		}
+	}
 	return err
 }
 
-// finish settles t, which ran with the result err, counts it, and returns
-// w's next task, or nil if w is nil (t ran inline) or has gone idle.
-func (p *Pool) finish(w *worker, t task, err error) task {
-	// A group hears of a failure first, so that its Wait, woken by the
-	// settling, finds it.
-	if err != nil {
-		if c := t.state().callerOf(); c != nil && c.group != nil {
-			c.group.failed(err)
-		}
-	}
-	var next task
-	var admitted *waiter
+// errSkipPool is run's report of a task that did not start for the pool's
+// end, whose error finish then takes from the pool.
+var errSkipPool = skipped{}
+
+// skipped is run's report of a task that did not start because a ctx ended.
+type skipped struct{ err error }
+
+func (skipped) Error() string { return "pool: skipped" }
+
+// finish settles t, which ran on w's own goroutine, counts it and returns w's
+// next task, or nil with ok true to go idle, or ok false if w has left.
+func (p *Pool) finish(w *worker, t task, err error) (next task, ok bool) {
+	p.groupFailed(t, err)
 	p.mu.Lock()
-	p.stats.Running--
-	p.stats.Completed++
-	if err != nil {
-		p.stats.Failed++
-	}
-	// Settled under mu, once counted: whoever sees the Future complete
-	// sees Stats count it, and when Wait returns, the Futures of the tasks
-	// that ran are complete.
-	if e := settle(t, err); e != nil {
-		p.errs = append(p.errs, e)
-	}
-	if w != nil {
-		next, admitted = p.nextLocked(w)
-	}
+	p.doneLocked(t, err)
+	w.running = false
+	w.wanted = nil // what its task's waiters still want, workers will run
+	p.active--
+	p.serveStarvedLocked()
+	next, ok = p.nextLocked(w)
+	admitted := p.admitLocked(nil)
 	p.checkDrainedLocked()
 	p.mu.Unlock()
 	admitted.release()
-	return next
+	return next, ok
 }
 
-// nextLocked takes the next task off the queue for w, counted as running, or
-// registers w as idle and returns nil. The room that came free goes to the
-// waiting submitters, whose waiters nextLocked returns too, chained, for the
-// caller to release.
-func (p *Pool) nextLocked(w *worker) (task, *waiter) {
-	// Looking at the pool's ctx here, rather than waiting for end's
-	// AfterFunc, which runs a moment later on its own goroutine, keeps a
-	// worker from starting a queued task once ctx has ended.
-	p.observeEndLocked()
-	var admitted *waiter
-	for {
-		if t := p.dequeueLocked(); t != nil {
-			p.stats.Running++
-			return t, p.admitLocked(admitted)
+// groupFailed tells t's Group, first, that t ran and failed with err, so
+// that its Wait, woken by the settling, finds the failure.
+func (p *Pool) groupFailed(t task, err error) {
+	if err == nil {
+		return
+	}
+	if _, ok := err.(skipped); ok {
+		return
+	}
+	if c := t.state().callerOf(); c != nil && c.group != nil {
+		c.group.failed(err)
+	}
+}
+
+// doneLocked counts t, which was running, as completed or skipped, and
+// settles it.
+func (p *Pool) doneLocked(t task, err error) {
+	p.stats.Running--
+	if sk, ok := err.(skipped); ok {
+		p.stats.Skipped++
+		if sk.err == nil {
+			p.observeEndLocked()
+			p.ctxSkipped = true
+			err = p.endErr
+			if s := t.state(); s != nil {
+				s.settle(err)
+			}
+			return
 		}
-		// Nothing queued, yet a submitter may wait: with QueueSize(0), the
-		// worker takes the task straight from the longest-waiting one.
-		wt, t := p.popWaiterLocked()
-		if wt == nil {
-			break
-		}
-		wt.next, admitted = admitted, wt
-		if p.acceptLocked(t) {
-			p.stats.Running++
-			return t, admitted
+		err = sk.err
+	} else {
+		p.stats.Completed++
+		if err != nil {
+			p.stats.Failed++
 		}
 	}
-	p.idle = append(p.idle, w)
-	return nil, admitted
+	p.settleLocked(t, err)
 }
 
-// goexit accounts for t, which called runtime.Goexit on w's goroutine, and
-// starts w's successor. It runs in the deferred calls of the dying goroutine,
-// before its p.workers.Done, so the WaitGroup never reaches zero in between.
-// For an inline task (w nil), the goroutine of the task that ran it dies
-// with it; its own run calls goexit for that task next.
-func (p *Pool) goexit(w *worker, t task, err error) {
-	next := p.finish(w, t, err)
-	if w != nil {
-		p.workers.Add(1)
+// nextLocked takes the next task off the queue for w, counted as running on
+// it, and reports true; or parks w, idle, and reports true with no task; or
+// retires w and reports false, when the pool has more workers than its bound
+// or keeps none idle.
+func (p *Pool) nextLocked(w *worker) (task, bool) {
+	p.observeEndLocked()
+	if p.stats.Workers > int64(p.bound) {
+		p.retireLocked(w)
+		return nil, false
+	}
+	t := p.dequeueLocked()
+	if t == nil {
+		// Nothing queued, yet a submitter may wait: with QueueSize(0), the
+		// worker takes the task straight from the longest-waiting one.
+		for {
+			wt, wtask := p.popWaiterLocked()
+			if wt == nil {
+				break
+			}
+			wt.wake <- true // it has room: wake never blocks
+			if p.acceptLocked(wtask) {
+				t = wtask
+				break
+			}
+		}
+	}
+	if t != nil {
+		p.stats.Running++
+		p.active++
+		w.running = true
+		return t, true
+	}
+	if p.idleFor == 0 || p.phase == shut {
+		p.retireLocked(w)
+		return nil, false
+	}
+	w.idleSince = p.ticks
+	p.idle = append(p.idle, w)
+	p.reapLaterLocked()
+	return nil, true
+}
+
+// popIdleLocked takes the worker idle the shortest time off the list, to
+// hand it a task, counted as running on it.
+func (p *Pool) popIdleLocked() *worker {
+	w := p.idle[len(p.idle)-1]
+	p.idle[len(p.idle)-1] = nil
+	p.idle = p.idle[:len(p.idle)-1]
+	p.stats.Running++
+	p.active++
+	w.running = true
+	return w
+}
+
+// reapLaterLocked arms the reaper, unless it is armed: one timer for the
+// pool, ticking every idle timeout while workers idle, rather than one per
+// idle worker, whose Reset and select took a tenth of BenchmarkAntsSleep,
+// where workers idle between waves. A worker tells how long it has idled by
+// the ticks it has seen, not by the clock, which took a tenth of
+// BenchmarkSubmit under mu.
+func (p *Pool) reapLaterLocked() {
+	if p.reaper == nil && len(p.idle) > 0 {
+		p.goroutines.Add(1)
+		p.reaper = time.AfterFunc(p.idleFor, p.reap)
+	}
+}
+
+// reap tells the workers idle since before the previous tick, so for one to
+// two idle timeouts, to leave: the oldest, at the bottom of the idle list.
+func (p *Pool) reap() {
+	defer p.goroutines.Done()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reaper = nil
+	p.ticks++
+	n := 0
+	for n < len(p.idle) && p.ticks-p.idle[n].idleSince >= 2 {
+		w := p.idle[n]
+		p.retireLocked(w)
+		w.wake <- nil // it has room
+		n++
+	}
+	p.idle = append(p.idle[:0], p.idle[n:]...)
+	p.reapLaterLocked()
+}
+
+// retireLocked counts w, idle or done with its task, as gone: its goroutine
+// returns, and its helpers with it.
+func (p *Pool) retireLocked(w *worker) {
+	p.stats.Workers--
+	for _, h := range w.helpers {
+		if h != nil {
+			close(h.run)
+		}
+	}
+	w.helpers = nil
+}
+
+// goexit accounts for t, which called runtime.Goexit on w's goroutine or on
+// its helper h, in the deferred calls of the dying goroutine. A worker's
+// goroutine is replaced, so that the worker keeps serving; a helper is made
+// anew when next needed.
+func (p *Pool) goexit(w *worker, t task, h *helper, err error) {
+	if h != nil {
+		p.mu.Lock()
+		if len(w.helpers) >= h.n && w.helpers[h.n-1] == h {
+			w.helpers[h.n-1] = nil
+		}
+		p.mu.Unlock()
+		p.finishHelped(w, t, err, true)
+		return
+	}
+	if next, ok := p.finish(w, t, err); ok {
+		p.goroutines.Add(1)
 		go p.work(w, next)
 	}
 }
 
 // labelsOf returns a context that holds ctx's pprof labels and nothing
-// else, at its first level, where pprof.SetGoroutineLabels finds them at
-// once.
+// else, at its first level, where pprof.SetGoroutineLabels finds them at once.
 func labelsOf(ctx context.Context) context.Context {
 	var kv []string
 	pprof.ForLabels(ctx, func(k, v string) bool {

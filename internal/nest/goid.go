@@ -1,20 +1,29 @@
 package nest
 
-import "runtime"
+import (
+	"runtime"
+	"sync/atomic"
+)
 
-// goid returns the calling goroutine's id, as printed at the head of its
-// stack trace ("goroutine 18 [running]:").
+// reads counts the calls of GoroutineID, for tests that pin how often the
+// pool pays for one.
+var reads atomic.Int64
+
+// Reads returns how many times GoroutineID has been called in the process.
+func Reads() int64 { return reads.Load() }
+
+// GoroutineID returns the calling goroutine's id, as printed at the head of
+// its stack trace ("goroutine 18 [running]:").
 //
 // Go does not expose goroutine ids, on purpose: state keyed by goroutine is
-// usually a design fault. The one thing a Slot needs, though, is to tell the
-// goroutine that holds it from any other goroutine that was handed the same
-// ctx, and no value a program can pass around tells them apart. So a Slot asks
-// only when the answer matters — when a goroutine is about to block and could
-// lend the slot, or takes it to run a task — and the id comes from the one
-// public place that prints it. runtime.Stack walks the whole stack to format
-// it, about 2 µs for a shallow one and more for a deep one; that is paid on
-// the way into a wait, never per task.
-func goid() uint64 {
+// usually a design fault. A pool needs one thing from them: to tell the
+// goroutine that runs a task from the other goroutines its ctx reaches, and
+// no value a program passes around tells them apart. runtime.Stack walks the
+// whole stack to print it: about 2 µs for a shallow one, more for a deep
+// one. The pool reads it once per goroutine it starts, and in a wait only on
+// a goroutine it started.
+func GoroutineID() uint64 {
+	reads.Add(1)
 	var buf [64]byte
 	b := buf[:runtime.Stack(buf[:], false)]
 	const prefix = "goroutine "
