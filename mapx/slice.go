@@ -41,7 +41,7 @@ type sliceRun[T, R any] struct {
 // returns the group's error, or panics with its panic. in must not be empty.
 func (r *sliceRun[T, R]) run(ctx context.Context, limit int) error {
 	workers := workerCount(limit, len(r.in))
-	r.claims = claimer{n: int64(len(r.in)), workers: int64(workers)}
+	r.claims = newClaimer(len(r.in), workers)
 	g, gctx := errgroupx.WithContext(ctx)
 	r.parent, r.ctx = ctx, gctx
 	work := r.work
@@ -62,57 +62,76 @@ func (r *sliceRun[T, R]) work() error {
 			// the chunk left uncalled. (After a panic, Settle panics instead.)
 			errs := r.errSlice()
 			errs[at.i] = errgroupx.ErrGoexit
-			fill(errs[at.i+1:at.hi], r.cause(r.parent))
+			lo, hi := r.claims.rest(at.word, at.base)
+			fill(errs[lo:hi], r.cause(r.parent))
 		}
 	})
 }
 
-// span is the chunk [i, hi) of indices a worker has claimed and not yet
-// called; i is the element being called.
-type span struct{ i, hi int }
+// span is where a worker is: the element i it calls, in the chunk that its
+// cursor's word holds.
+type span struct {
+	i    int
+	word *atomic.Uint64
+	base int
+}
 
 // calls is work's loop.
 func (r *sliceRun[T, R]) calls(at *span) error {
 	// Locals, not fields: fn may write to memory, so the compiler reloads
 	// fields through r after each call.
 	in, out, settle, fn, ctx, parent := r.in, r.out, r.settle, r.fn, r.ctx, r.parent
-	w := r.claims.cursor()
+	claims := &r.claims
+	w := claims.cursor()
+	word, base := w.word, 0
+	at.word = word
 	for {
-		lo, hi := w.claim()
-		if lo == hi {
-			return nil
-		}
-		at.hi = hi
-		for at.i = lo; at.i < hi; at.i++ {
-			// Checked before every call, not every chunk: once a call failed
-			// or the caller's ctx ended, no new call may start. Each check is
-			// one atomic load. The caller's ctx, not the group's: the group's
-			// ends a moment after it, once the context package has passed the
-			// cancel on (from a goroutine of its own, for a ctx of a type it
-			// does not know), and every failure of the group sets stop.
-			if r.stop.Load() || parent.Err() != nil {
-				r.skip(at.i, hi)
+		// One atomic add takes the next index of the chunk: it is the one
+		// atomic write a call costs, and what makes the rest of the chunk
+		// safe to steal (see claim.go).
+		next, end := unpack(word.Add(1) - 1)
+		if next >= end {
+			if !w.claim() {
 				return nil
 			}
-			i := at.i
-			var err error
-			if out[i], err = fn(ctx, in[i]); err != nil {
-				if settle {
-					r.errSlice()[i] = err
-					continue
-				}
-				r.stop.Store(true)
-				return failure(r.parent, i, err)
+			base = w.base
+			at.base = base
+			continue
+		}
+		claims.took(next, end)
+		i := base + next
+		at.i = i
+		// Checked before every call, not every chunk: once a call failed
+		// or the caller's ctx ended, no new call may start. Each check is
+		// one atomic load. The caller's ctx, not the group's: the group's
+		// ends a moment after it, once the context package has passed the
+		// cancel on (from a goroutine of its own, for a ctx of a type it
+		// does not know), and every failure of the group sets stop.
+		if r.stop.Load() || parent.Err() != nil {
+			r.skip(at)
+			return nil
+		}
+		var err error
+		if out[i], err = fn(ctx, in[i]); err != nil {
+			if settle {
+				r.errSlice()[i] = err
+				continue
 			}
+			r.stop.Store(true)
+			return failure(r.parent, i, err)
 		}
 	}
 }
 
-// skip leaves the elements [i, hi) uncalled: Settle gives them the reason.
-func (r *sliceRun[T, R]) skip(i, hi int) {
+// skip leaves uncalled the element at.i and the rest of its chunk: Settle
+// gives them the reason.
+func (r *sliceRun[T, R]) skip(at *span) {
 	r.ended.Store(true)
+	lo, hi := r.claims.rest(at.word, at.base)
 	if r.settle {
-		fill(r.errSlice()[i:hi], r.cause(r.parent))
+		errs := r.errSlice()
+		errs[at.i] = r.cause(r.parent)
+		fill(errs[lo:hi], r.cause(r.parent))
 	}
 }
 
