@@ -145,17 +145,29 @@ func (s *stream[T, R]) enqueue(b *batch[T, R]) bool {
 		return true
 	default:
 	}
-	// maxQueued batches wait, which only a limit over maxQueued/2 allows.
-	// A new worker, if the limit allows one, takes one of them at once.
+	// The queue is full: maxQueued batches wait, or the workers read ahead
+	// for went on with a part stolen meanwhile. A new worker, if the limit
+	// allows one, takes one of them at once. Results computed meanwhile are
+	// yielded as they come: the calls that would take the queued batches
+	// may be waiting for the consumer.
 	s.spawn()
 	takeBack := s.lend()
 	defer takeBack()
-	select {
-	case s.work <- b:
-		return true
-	case <-s.ctx.Done():
-		s.failed = true
-		return false
+	defer s.waiting.Store(false)
+	for {
+		// Set before looking, as in wait.
+		s.waiting.Store(true)
+		if !s.yieldReady() {
+			return false
+		}
+		select {
+		case s.work <- b:
+			return true
+		case <-s.signal:
+		case <-s.ctx.Done():
+			s.failed = true
+			return false
+		}
 	}
 }
 
