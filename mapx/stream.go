@@ -29,9 +29,10 @@ const (
 
 // stream is one range over the sequence of MapSeq (ordered) or SettleSeq
 // (not ordered). The goroutine that ranges reads in, fills batches of
-// consecutive elements, sends them to the workers, takes them back once
-// computed and yields their results: MapSeq in input order, stopping at the
-// first failed call; SettleSeq as they come back, every call's outcome.
+// consecutive elements, sends them to the workers, which steal the parts of
+// each other's batches that wait behind a call, and yields each result once
+// its part's word says it is computed: MapSeq in input order, stopping at
+// the first failed call; SettleSeq as they come, every call's outcome.
 //
 // A batch is the reader's until its send on work; from then on its elements
 // are the workers', each from the add that takes it to the add after its
