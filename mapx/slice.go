@@ -61,19 +61,26 @@ func (r *sliceRun[T, R]) work() error {
 			// Settle's outcome of a Goexit, for its element, and the rest of
 			// the chunk left uncalled. (After a panic, Settle panics instead.)
 			errs := r.errSlice()
-			errs[at.i] = errgroupx.ErrGoexit
+			errs[at.calling()] = errgroupx.ErrGoexit
 			lo, hi := r.claims.rest(at.word, at.base)
 			fill(errs[lo:hi], r.cause(r.parent))
 		}
 	})
 }
 
-// span is where a worker is: the element i it calls, in the chunk that its
-// cursor's word holds.
+// span is where a worker is: the chunk that its cursor's word holds, whose
+// offsets count from base.
 type span struct {
-	i    int
 	word *atomic.Uint64
 	base int
+}
+
+// calling returns the element the worker calls, or last called: the one
+// before the next of its word, which only the worker moves. So the loop
+// stores nothing per element for a Goexit to find it.
+func (at *span) calling() int {
+	next, _ := unpack(at.word.Load())
+	return at.base + next - 1
 }
 
 // calls is work's loop.
@@ -100,7 +107,6 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 		}
 		claims.took(next, end)
 		i := base + next
-		at.i = i
 		// Checked before every call, not every chunk: once a call failed
 		// or the caller's ctx ended, no new call may start. Each check is
 		// one atomic load. The caller's ctx, not the group's: the group's
@@ -123,14 +129,15 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 	}
 }
 
-// skip leaves uncalled the element at.i and the rest of its chunk: Settle
-// gives them the reason.
+// skip leaves uncalled the element the worker took last and the rest of its
+// chunk: Settle gives them the reason.
 func (r *sliceRun[T, R]) skip(at *span) {
 	r.ended.Store(true)
+	i := at.calling()
 	lo, hi := r.claims.rest(at.word, at.base)
 	if r.settle {
 		errs := r.errSlice()
-		errs[at.i] = r.cause(r.parent)
+		errs[i] = r.cause(r.parent)
 		fill(errs[lo:hi], r.cause(r.parent))
 	}
 }
