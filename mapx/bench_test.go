@@ -180,7 +180,7 @@ func BenchmarkIO(b *testing.B) {
 // calls-after/op counts the calls that started after the failing call had
 // decided to fail, just before it returned.
 func BenchmarkFirstError(b *testing.B) {
-	errBad := errors.New("bad")
+	errBad := errBad
 	in := ints(100_000)
 	for _, c := range contenders {
 		b.Run(c.name, func(b *testing.B) {

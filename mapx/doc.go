@@ -21,8 +21,8 @@
 // The workers are goroutines, at most limit of them, not one per element.
 // Elements are handed to them in runs sized from the measured cost of a
 // call: one at a time for slow calls, thousands for calls of nanoseconds.
-// A call that blocks among fast ones holds back the not yet started
-// elements of its own run, never a result already computed.
+// A call that blocks holds back no other element's call while a worker is
+// free: idle workers take the not yet started rest of its run.
 //
 // # Errors and cancellation
 //

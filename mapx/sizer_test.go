@@ -65,17 +65,17 @@ func TestSizerShortRuns(t *testing.T) {
 // maxChunk, and the chunks never overlap nor leave an index out.
 func TestCursorCoversEachIndexOnce(t *testing.T) {
 	const n = 1 << 20
-	c := &claimer{n: n, workers: 1}
+	c := newClaimer(n, 1)
 	w := c.cursor()
 	next, biggest := 0, 0
-	for {
-		lo, hi := w.claim()
-		if lo == hi {
-			break
-		}
-		if lo != next || hi <= lo {
+	for w.claim() {
+		lo, hi := unpack(w.word.Load())
+		if lo != next || hi <= lo || w.lo != lo {
 			t.Fatalf("chunk [%d, %d) after %d", lo, hi, next)
 		}
+		// As the worker leaves it: every index taken, and one add more.
+		w.word.Store(pack(hi+1, hi))
+		c.took(hi-1, hi)
 		next, biggest = hi, max(biggest, hi-lo)
 	}
 	if next != n || c.claimed() != n {

@@ -43,7 +43,7 @@ type sliceRun[T, R any] struct {
 // returns the group's error, or panics with its panic. in must not be empty.
 func (r *sliceRun[T, R]) run(ctx context.Context, limit int) error {
 	workers := workerCount(limit, len(r.in))
-	r.claims = claimer{n: int64(len(r.in)), workers: int64(workers)}
+	r.claims = newClaimer(len(r.in), workers)
 	g, gctx := errgroupx.WithContext(ctx)
 	r.parent, r.ctx = ctx, gctx
 	work := r.work
@@ -63,15 +63,27 @@ func (r *sliceRun[T, R]) work() error {
 			// Settle's outcome of a Goexit, for its element, and the rest of
 			// the chunk left uncalled. (After a panic, Settle panics instead.)
 			errs := r.errSlice()
-			errs[at.i] = errgroupx.ErrGoexit
-			fill(errs[at.i+1:at.hi], r.uncalled())
+			errs[at.calling()] = errgroupx.ErrGoexit
+			lo, hi := r.claims.rest(at.word, at.base)
+			fill(errs[lo:hi], r.uncalled())
 		}
 	})
 }
 
-// span is the chunk [i, hi) of indices a worker has claimed and not yet
-// called; i is the element being called.
-type span struct{ i, hi int }
+// span is where a worker is: the chunk that its cursor's word holds, whose
+// offsets count from base.
+type span struct {
+	word *atomic.Uint64
+	base int
+}
+
+// calling returns the element the worker calls, or last called: the one
+// before the next of its word, which only the worker moves. So the loop
+// stores nothing per element for a Goexit to find it.
+func (at *span) calling() int {
+	next, _ := unpack(at.word.Load())
+	return at.base + next - 1
+}
 
 // calls is work's loop.
 func (r *sliceRun[T, R]) calls(at *span) error {
@@ -88,46 +100,60 @@ func (r *sliceRun[T, R]) calls(at *span) error {
 			r.unwound(parent)
 		}
 	}()
-	w := r.claims.cursor()
+	claims := &r.claims
+	w := claims.cursor()
+	word, base := w.word, 0
+	at.word = word
 	for {
-		lo, hi := w.claim()
-		if lo == hi {
-			returned = true
-			return nil
-		}
-		at.hi = hi
-		for at.i = lo; at.i < hi; at.i++ {
-			// Checked before every call, not every chunk: once a call failed
-			// or the caller's ctx ended, no new call may start. Each check is
-			// one atomic load. The caller's ctx, not the group's: the group's
-			// ends a moment after it, once the context package has passed the
-			// cancel on (from a goroutine of its own, for a ctx of a type it
-			// does not know), and every failure of the group sets stop.
-			if r.stop.Load() || parent.Err() != nil {
-				r.skip(at.i, hi)
+		// One atomic add takes the next index of the chunk: it is the one
+		// atomic write a call costs, and what makes the rest of the chunk
+		// safe to steal (see claim.go).
+		next, end := unpack(word.Add(1) - 1)
+		if next >= end {
+			if !w.claim() {
 				returned = true
 				return nil
 			}
-			i := at.i
-			var err error
-			if out[i], err = fn(ctx, in[i]); err != nil {
-				if settle {
-					r.errSlice()[i] = r.settled(parent, err)
-					continue
-				}
-				r.stop.Store(true)
-				returned = true
-				return failure(r.parent, i, err)
+			base = w.base
+			at.base = base
+			continue
+		}
+		claims.took(next, end)
+		i := base + next
+		// Checked before every call, not every chunk: once a call failed
+		// or the caller's ctx ended, no new call may start. Each check is
+		// one atomic load. The caller's ctx, not the group's: the group's
+		// ends a moment after it, once the context package has passed the
+		// cancel on (from a goroutine of its own, for a ctx of a type it
+		// does not know), and every failure of the group sets stop.
+		if r.stop.Load() || parent.Err() != nil {
+			r.skip(at)
+			returned = true
+			return nil
+		}
+		var err error
+		if out[i], err = fn(ctx, in[i]); err != nil {
+			if settle {
+				r.errSlice()[i] = r.settled(parent, err)
+				continue
 			}
+			r.stop.Store(true)
+			returned = true
+			return failure(r.parent, i, err)
 		}
 	}
 }
 
-// skip leaves the elements [i, hi) uncalled: Settle gives them the reason.
-func (r *sliceRun[T, R]) skip(i, hi int) {
+// skip leaves uncalled the element the worker took last and the rest of its
+// chunk: Settle gives them the reason.
+func (r *sliceRun[T, R]) skip(at *span) {
 	r.ended.Store(true)
+	i := at.calling()
+	lo, hi := r.claims.rest(at.word, at.base)
 	if r.settle {
-		fill(r.errSlice()[i:hi], r.uncalled())
+		errs := r.errSlice()
+		errs[i] = r.uncalled()
+		fill(errs[lo:hi], r.uncalled())
 	}
 }
 

@@ -29,16 +29,17 @@ const (
 
 // stream is one range over the sequence of MapSeq (ordered) or SettleSeq
 // (not ordered). The goroutine that ranges reads in, fills batches of
-// consecutive elements, sends them to the workers, takes them back once
-// computed and yields their results: MapSeq in input order, stopping at the
-// first failed call; SettleSeq as they come back, every call's outcome.
+// consecutive elements, sends them to the workers, which steal the parts of
+// each other's batches that wait behind a call, and yields each result once
+// its part's word says it is computed: MapSeq in input order, stopping at
+// the first failed call; SettleSeq as they come, every call's outcome.
 //
-// A batch is the reader's, then a worker's from its send on work until the
-// worker puts it on finished (SettleSeq's worker, leaving by Goexit or
-// panic, on abandoned), then the reader's again; once close has returned,
-// every batch is the reader's. The workers read the fields set by newStream
-// and share the fields under "Shared"; every other field belongs to the
-// goroutine that ranges.
+// A batch is the reader's until its send on work; from then on its elements
+// are the workers', each from the add that takes it to the add after its
+// call (see stream_work.go), and the batch is the reader's again once every
+// element is computed and yielded, or once close has returned. The workers
+// read the fields set by newStream and share the fields under "Shared";
+// every other field belongs to the goroutine that ranges.
 //
 // stream.go holds the range's beginning and end, stream_read.go the ranging
 // goroutine's work, stream_work.go the workers'.
@@ -51,14 +52,20 @@ type stream[T, R any] struct {
 	ordered bool
 
 	// Shared with the workers.
-	waiting atomic.Bool  // the reader is blocked in wait
-	idle    atomic.Int32 // workers waiting for a batch
-	halt                 // stop and exitedFirst
+	waiting atomic.Bool                // the reader is blocked in wait
+	idle    atomic.Int32               // workers waiting for a batch or a part to steal
+	halt                               // stop and exitedFirst
+	crew    atomic.Pointer[hand[T, R]] // the last worker started: the thieves' list
+	// spare counts the parts of two elements or more with an element not
+	// yet taken, from before they are sent or cut off until their last
+	// element is taken: while it is 0, no part has an element to steal,
+	// and thieves need not look through every worker's batch.
+	spare     atomic.Int64
+	stealable chan struct{} // holds a token after a part to steal appeared while a worker was idle
 
 	mu        sync.Mutex
-	finished  []*batch[T, R] // guarded by mu: computed, not yet taken back
-	abandoned []*batch[T, R] // guarded by mu: SettleSeq's, a worker left by Goexit or panic inside fn
-	signal    chan struct{}  // holds a token after a batch is finished onto an empty list
+	abandoned []place[T, R] // guarded by mu: SettleSeq's, a worker left by Goexit or panic inside fn
+	signal    chan struct{} // holds a token after an element is computed while the reader waited
 
 	// The ranging goroutine's alone.
 	limit       int
@@ -66,12 +73,11 @@ type stream[T, R any] struct {
 	work        chan *batch[T, R] // batches in input order, to the workers
 	free        []*batch[T, R]    // batches to fill again
 	fill        *batch[T, R]      // the batch being filled, or nil
-	taken       []*batch[T, R]    // SettleSeq: taken back, to yield
 	inFlight    int               // batches sent and not yet yielded
 	maxInFlight int               // 2·limit: read ahead further only for idle workers
 	held        int               // elements sent and not yet yielded
 	maxHeld     int               // heldPerWorker·limit
-	open        []*batch[T, R]    // SettleSeq: batches of several elements in flight
+	open        []*batch[T, R]    // SettleSeq: the batches in flight
 	slot        *nest.Slot        // the pool worker's slot that ctx carries, lent while the reader waits
 	ring        []*batch[T, R]    // MapSeq: batch i sent is ring[i%len(ring)], head <= i < tail
 	head, tail  int
@@ -87,22 +93,26 @@ type stream[T, R any] struct {
 	yieldOutcome func(Outcome[R]) bool // SettleSeq's
 }
 
-// A batch is a run of consecutive elements handed to one worker. Batches are
-// reused, so that a long input costs no more memory than a short one.
+// A batch is a run of consecutive elements handed to one worker, which
+// others may steal parts of. Batches are reused, so that a long input costs
+// no more memory than a short one.
 type batch[T, R any] struct {
 	start   int // the index in in of items[0]
 	items   []T
 	results []R
-	errs    []error       // SettleSeq: fn's error for each element called
-	called  int           // the elements called, a prefix of items; set by the worker
-	filled  time.Duration // how long the reader took to fill it
-	took    time.Duration // how long the worker took
-	ready   bool          // computed and taken back; the reader's
-	// done counts the elements computed, a prefix of items: the worker
-	// stores it after each call, so that the reader yields a result as soon
-	// as it is computed, not when the whole batch is.
-	done    atomic.Int32
-	yielded int // the elements yielded so far, a prefix; the reader's
+	errs    []error // SettleSeq: fn's error for each element called
+	// parts[:nparts] are the words of the parts the elements are split in:
+	// one to begin with, one more each steal (see stream_work.go). Never
+	// reallocated: a thief may look at a batch the reader reuses. Its
+	// length bounds the batch's.
+	parts  []atomic.Uint64
+	nparts atomic.Int32
+	filled time.Duration // how long the reader took to fill it
+	took   atomic.Int64  // how long the worker that took it took for its part, 0 until known
+	// The reader's: the elements yielded so far, a prefix for MapSeq; for
+	// SettleSeq, in all and of each part.
+	yielded int
+	seen    []int32
 	openAt  int // SettleSeq: b's place in open, or -1
 }
 
@@ -119,8 +129,8 @@ func newStream[T, R any](ctx context.Context, limit int, fn func(context.Context
 	// costs nothing until calls in flight use it.
 	s := &stream[T, R]{
 		parent: ctx, ctx: gctx, cancel: cancel, g: g, fn: fn, ordered: ordered,
-		signal: make(chan struct{}, 1),
-		limit:  limit, maxInFlight: maxInFlight, maxHeld: maxHeld,
+		signal: make(chan struct{}, 1), stealable: make(chan struct{}, 1),
+		limit: limit, maxInFlight: maxInFlight, maxHeld: maxHeld,
 		slot: nest.FromContext(ctx),
 		work: make(chan *batch[T, R], min(maxInFlight, maxQueued)),
 		size: newSizer(maxBatch),
@@ -197,22 +207,23 @@ func (s *stream[T, R]) abort() {
 }
 
 // settle ends SettleSeq's range once close has returned: it yields the
-// outcomes of the calls made since the last yield, then, if an element was
-// left uncalled, the outcome of index -1 that says why.
+// outcomes of the calls made since the last yield, then, if the caller's ctx
+// ended or a Goexit stopped the range, the outcome of index -1 that says so.
 func (s *stream[T, R]) settle() {
-	for _, b := range s.abandoned {
-		// A worker's Goexit in the call of b.items[b.called] (a panic would
-		// have been re-raised by close).
-		b.errs[b.called] = errgroupx.ErrGoexit
-		b.called++
-		s.finished = append(s.finished, b)
-	}
-	for b := range s.work {
-		s.skipped = s.skipped || len(b.items) > 0 // never taken by a worker
-	}
-	s.collect()
 	if !s.yieldReady() {
 		return
+	}
+	for _, at := range s.abandoned {
+		// A worker's Goexit in the call of at.b.items[at.i] (a panic would
+		// have been re-raised by close).
+		b := at.b
+		b.yielded++
+		if !s.yieldOutcome(Outcome[R]{Index: b.start + at.i, Err: errgroupx.ErrGoexit}) {
+			return
+		}
+	}
+	for _, b := range s.open {
+		s.skipped = s.skipped || b.yielded < len(b.items) // an element left uncalled
 	}
 	if s.skipped || s.exitedFirst.Load() || s.parent.Err() != nil {
 		// The caller's ctx ended, or a call of Goexit stopped the range,

@@ -2,6 +2,8 @@ package mapx
 
 import (
 	"iter"
+	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,14 +40,28 @@ func (s *stream[T, R]) run(in iter.Seq[T]) {
 	}
 }
 
-// newBatch returns an empty batch, reused if one is free.
+// newBatch returns an empty batch of room for the current size, reused if
+// one is free. A free one too short is dropped: its parts cannot grow.
 func (s *stream[T, R]) newBatch() *batch[T, R] {
-	if n := len(s.free); n > 0 {
+	for n := len(s.free); n > 0; n-- {
 		b := s.free[n-1]
+		s.free[n-1] = nil
 		s.free = s.free[:n-1]
-		return b
+		if len(b.parts) >= s.size.n {
+			return b
+		}
 	}
-	return &batch[T, R]{}
+	// Room for the sizer's largest if it is close, so that a size that
+	// doubles does not drop a batch each time.
+	n := s.size.n
+	if n >= maxBatch/4 {
+		n = maxBatch
+	}
+	b := &batch[T, R]{parts: make([]atomic.Uint64, n)}
+	if !s.ordered {
+		b.seen = make([]int32, n)
+	}
+	return b
 }
 
 // send hands the filled batch to a worker, waits for room for the next one,
@@ -60,6 +76,18 @@ func (s *stream[T, R]) send() bool {
 	b := s.fill
 	b.filled = time.Since(s.began)
 	b.start = s.sent
+	n := len(b.items)
+	b.results = slices.Grow(b.results[:0], n)[:n]
+	if !s.ordered {
+		b.errs = slices.Grow(b.errs[:0], n)[:n]
+	}
+	// The one part, stored last: a thief that looks at b, reused, before
+	// a worker takes it may take part of it, as of now.
+	b.nparts.Store(1)
+	b.parts[0].Store(packPart(0, 0, n))
+	if n >= 2 {
+		s.spare.Add(1) // see spare
+	}
 	// The next batch's fill time starts when send returns, so that the time
 	// the consumer spends on results does not count as the input's.
 	defer func() { s.began = time.Now() }()
@@ -77,7 +105,7 @@ func (s *stream[T, R]) send() bool {
 		}
 		s.ring[s.tail%len(s.ring)] = b
 		s.tail++
-	} else if len(b.items) > 1 {
+	} else {
 		b.openAt = len(s.open)
 		s.open = append(s.open, b)
 	}
@@ -117,17 +145,29 @@ func (s *stream[T, R]) enqueue(b *batch[T, R]) bool {
 		return true
 	default:
 	}
-	// maxQueued batches wait, which only a limit over maxQueued/2 allows.
-	// A new worker, if the limit allows one, takes one of them at once.
+	// The queue is full: maxQueued batches wait, or the workers read ahead
+	// for went on with a part stolen meanwhile. A new worker, if the limit
+	// allows one, takes one of them at once. Results computed meanwhile are
+	// yielded as they come: the calls that would take the queued batches
+	// may be waiting for the consumer.
 	s.spawn()
 	takeBack := s.lend()
 	defer takeBack()
-	select {
-	case s.work <- b:
-		return true
-	case <-s.ctx.Done():
-		s.failed = true
-		return false
+	defer s.waiting.Store(false)
+	for {
+		// Set before looking, as in wait.
+		s.waiting.Store(true)
+		if !s.yieldReady() {
+			return false
+		}
+		select {
+		case s.work <- b:
+			return true
+		case <-s.signal:
+		case <-s.ctx.Done():
+			s.failed = true
+			return false
+		}
 	}
 }
 
@@ -148,7 +188,9 @@ func nop() {}
 func (s *stream[T, R]) spawn() {
 	if s.workers < s.limit {
 		s.workers++
-		s.g.Go(s.serve)
+		w := &hand[T, R]{next: s.crew.Load()}
+		s.crew.Store(w)
+		s.g.Go(func() error { return s.serve(w) })
 	}
 }
 
@@ -202,25 +244,14 @@ func (s *stream[T, R]) wait(forRoom bool) bool {
 	}
 }
 
-// collect takes back the batches the workers have finished, and reports
-// whether a result can be yielded.
+// collect reports whether a result can be yielded.
 func (s *stream[T, R]) collect() bool {
-	s.mu.Lock()
-	finished := s.finished
-	for _, b := range finished {
-		b.ready = true
-	}
-	if !s.ordered {
-		s.taken = append(s.taken, finished...)
-	}
-	clear(finished)
-	s.finished = finished[:0]
-	s.mu.Unlock()
 	if s.ordered {
-		return s.head < s.tail && s.pending(s.ring[s.head%len(s.ring)])
-	}
-	if len(s.taken) > 0 {
-		return true
+		if s.head == s.tail {
+			return false
+		}
+		b := s.ring[s.head%len(s.ring)]
+		return doneTo(b, b.yielded) > b.yielded
 	}
 	for _, b := range s.open {
 		if s.pending(b) {
@@ -230,9 +261,37 @@ func (s *stream[T, R]) collect() bool {
 	return false
 }
 
-// pending reports whether b has results computed and not yet yielded.
+// doneTo returns the end of the run of b's elements computed from j on.
+// The element a part's owner calls is the one before the part's next, so
+// that every one before it is computed, and all are once the owner's next
+// add finds the part spent. An element stolen and not yet in its thief's
+// part is in no part: not computed.
+func doneTo[T, R any](b *batch[T, R], j int) int {
+	n := int(b.nparts.Load())
+	for k := 0; k < n && j < len(b.items); {
+		start, next, end := unpackPart(b.parts[k].Load())
+		if j < start || j >= end {
+			k++
+			continue
+		}
+		if j = max(j, min(next-1, end)); j < end {
+			return j
+		}
+		k = 0 // j is the start of another part
+	}
+	return j
+}
+
+// pending reports whether SettleSeq's batch b has outcomes computed and not
+// yet yielded.
 func (s *stream[T, R]) pending(b *batch[T, R]) bool {
-	return b.ready || int(b.done.Load()) > b.yielded
+	for k := range int(b.nparts.Load()) {
+		start, next, end := unpackPart(b.parts[k].Load())
+		if min(next-1, end) > start+int(b.seen[k]) {
+			return true
+		}
+	}
+	return false
 }
 
 // yieldReady yields the results that can be: MapSeq's computed ones at the
@@ -245,8 +304,8 @@ func (s *stream[T, R]) yieldReady() bool {
 			if !s.emitOrdered(b) {
 				return false
 			}
-			if !b.ready {
-				return true // b's next call still runs
+			if b.yielded < len(b.items) {
+				return true // b's next element is not computed yet
 			}
 			s.ring[s.head%len(s.ring)] = nil
 			s.head++
@@ -254,36 +313,30 @@ func (s *stream[T, R]) yieldReady() bool {
 		}
 		return true
 	}
-	for i := 0; i < len(s.open); i++ {
-		if b := s.open[i]; !b.ready && !s.emitOutcomes(b, int(b.done.Load())) {
-			return false
-		}
-	}
-	for _, b := range s.taken {
-		if !s.emitOutcomes(b, b.called) {
+	for i := 0; i < len(s.open); {
+		b := s.open[i]
+		if !s.emitOutcomes(b) {
 			return false // the range is over: the rest is dropped
 		}
-		if b.called < len(b.items) {
-			s.skipped = true
+		if b.yielded < len(b.items) {
+			i++
+			continue
 		}
-		s.drop(b)
+		s.drop(b) // moves the last batch of open to i
 		s.release(b)
 	}
-	clear(s.taken)
-	s.taken = s.taken[:0]
 	return true
 }
 
 // emitOrdered yields MapSeq's computed results of b, the oldest batch, not
 // yet yielded. It reports false when the range must stop.
 func (s *stream[T, R]) emitOrdered(b *batch[T, R]) bool {
-	if s.stop.Load() || s.ctx.Err() != nil || (b.ready && b.called < len(b.items)) {
-		// A call failed, or the worker skipped elements of this batch.
+	if s.stop.Load() || s.ctx.Err() != nil {
+		// A call failed, or the workers skip elements.
 		s.failed = true
 		return false
 	}
-	done := int(b.done.Load())
-	for ; b.yielded < done; b.yielded++ {
+	for done := doneTo(b, b.yielded); b.yielded < done; b.yielded++ {
 		if !s.yieldPair(b.results[b.yielded], nil) {
 			s.broke = true
 			return false
@@ -292,21 +345,24 @@ func (s *stream[T, R]) emitOrdered(b *batch[T, R]) bool {
 	return true
 }
 
-// emitOutcomes yields the outcomes of SettleSeq's batch b up to element
-// upto, computed. It reports false when the consumer broke out.
-func (s *stream[T, R]) emitOutcomes(b *batch[T, R], upto int) bool {
-	for ; b.yielded < upto; b.yielded++ {
-		i := b.yielded
-		if !s.yieldOutcome(Outcome[R]{Index: b.start + i, Value: b.results[i], Err: b.errs[i]}) {
+// emitOutcomes yields the outcomes of SettleSeq's batch b computed and not
+// yet yielded, part by part. It reports false when the consumer broke out.
+func (s *stream[T, R]) emitOutcomes(b *batch[T, R]) bool {
+	for k := range int(b.nparts.Load()) {
+		start, next, end := unpackPart(b.parts[k].Load())
+		for i := start + int(b.seen[k]); i < min(next-1, end); i++ {
+			b.seen[k]++
 			b.yielded++
-			s.broke = true
-			return false
+			if !s.yieldOutcome(Outcome[R]{Index: b.start + i, Value: b.results[i], Err: b.errs[i]}) {
+				s.broke = true
+				return false
+			}
 		}
 	}
 	return true
 }
 
-// drop takes SettleSeq's batch b, taken back, off the open list.
+// drop takes SettleSeq's batch b off the open list.
 func (s *stream[T, R]) drop(b *batch[T, R]) {
 	if b.openAt < 0 {
 		return
@@ -321,14 +377,21 @@ func (s *stream[T, R]) drop(b *batch[T, R]) {
 // release empties b, dropping its references so that yielded elements can
 // be collected, and keeps it for reuse.
 func (s *stream[T, R]) release(b *batch[T, R]) {
-	s.size.adapt(len(b.items), max(b.took, b.filled))
+	s.size.adapt(len(b.items), max(time.Duration(b.took.Load()), b.filled))
 	s.held -= len(b.items)
 	clear(b.items)
 	clear(b.results)
 	clear(b.errs)
 	b.items = b.items[:0]
-	b.ready = false
-	b.done.Store(0)
+	n := int(b.nparts.Load())
+	for k := range n {
+		b.parts[k].Store(0) // a part no longer: covers nothing
+	}
+	b.nparts.Store(0)
+	if b.seen != nil {
+		clear(b.seen[:n])
+	}
+	b.took.Store(0)
 	b.yielded = 0
 	s.free = append(s.free, b)
 	s.inFlight--
