@@ -902,3 +902,117 @@ func TestReviewResizeGrowStartsQueuedAtOnce(t *testing.T) {
 		p.Close()
 	})
 }
+
+// TestReviewSubmitAtIdleTimeoutInstant checks doc.go "Workers start as tasks
+// come and leave once idle for [IdleTimeout]" with DESIGN's "never a queued
+// task with no worker coming for it": tasks added at the very instant the
+// idle workers are told to leave all run, and Workers never exceeds the bound.
+func TestReviewSubmitAtIdleTimeoutInstant(t *testing.T) {
+	const d = time.Second
+	synctest.Test(t, func(t *testing.T) {
+		p := pool.New(context.Background(), 2, pool.IdleTimeout(d))
+		for round := range 20 {
+			var fs []*pool.Future[int]
+			for i := range 3 {
+				fs = append(fs, pool.Submit(p, rvRet(i)))
+			}
+			for _, f := range fs {
+				if _, err := f.Wait(); err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			if w := p.Stats().Workers; w > 2 {
+				t.Fatalf("round %d: %d workers, bound 2", round, w)
+			}
+			// The reaper ticks every d; sleep to a tick, maybe the leaving one.
+			time.Sleep(d * time.Duration(1+round%2))
+		}
+		if err := p.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+}
+
+// TestReviewResizeRacesCloseAndEnd checks Resize's doc "Resize may be called
+// from any goroutine, a task's too, at any time; after Close it changes
+// nothing that runs", with Close's "When Close returns, every Future is
+// complete and no goroutine of the pool is left", Resize racing Close, the
+// pool's end, and running tasks that resize.
+func TestReviewResizeRacesCloseAndEnd(t *testing.T) {
+	for i := range 40 {
+		ctx, cancel := context.WithCancel(context.Background())
+		p := pool.New(ctx, 2, pool.QueueSize(4), pool.IdleTimeout(0))
+		var fs []*pool.Future[int]
+		for j := range 6 {
+			fs = append(fs, pool.Submit(p, func(ctx context.Context) (int, error) {
+				p.Resize(1 + j%3)
+				runtime.Gosched()
+				return j, nil
+			}))
+		}
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for k := range 20 {
+				p.Resize(1 + k%4)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				cancel()
+			}
+		}()
+		p.Close()
+		wg.Wait()
+		p.Resize(8) // after Close: changes nothing that runs
+		if s := p.Stats(); s.Workers != 0 || s.Running != 0 || s.Queued != 0 {
+			t.Fatalf("after Close and Resize: %+v", s)
+		}
+		for _, f := range fs {
+			if _, ok, _ := f.TryWait(); !ok {
+				t.Fatalf("a Future not complete after Close")
+			}
+		}
+		rvIdentity(t, "after Close", p.Stats())
+		cancel()
+	}
+}
+
+type rvKey struct{}
+
+// TestReviewGoContextChildOutlivesTask checks GoContext's doc "Called with
+// the ctx of a task of the pool, it adds a child that the task does not wait
+// for: it never blocks, and the child keeps ctx's values but not its end,
+// outliving the task", and that its error reaches the next Wait.
+func TestReviewGoContextChildOutlivesTask(t *testing.T) {
+	p := pool.New(context.Background(), 1, pool.QueueSize(0))
+	cctx, ccancel := context.WithCancel(context.WithValue(context.Background(), rvKey{}, "v"))
+	childErr := errors.New("child")
+	var got atomic.Value
+	parent := pool.SubmitContext(cctx, p, func(ctx context.Context) (int, error) {
+		p.GoContext(ctx, func(ctx context.Context) error {
+			got.Store([2]any{ctx.Value(rvKey{}), ctx.Err()})
+			return childErr
+		})
+		return 1, nil
+	})
+	if v, err := parent.Wait(); v != 1 || err != nil {
+		t.Fatalf("parent: %d, %v", v, err)
+	}
+	ccancel() // the parent's ctx ends before the child may have run
+	err := p.Wait()
+	if !errors.Is(err, childErr) {
+		t.Errorf("Wait: %v, want the child's error", err)
+	}
+	if g, _ := got.Load().([2]any); g[0] != "v" || g[1] != nil {
+		t.Errorf("child saw value %v, Err %v; want \"v\", nil", g[0], g[1])
+	}
+	if err := p.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if s := p.Stats(); s.Submitted != 2 || s.Completed != 2 || s.Failed != 1 {
+		t.Errorf("Stats: %+v", s)
+	}
+}
