@@ -32,6 +32,7 @@ func (q *Queue[T, G]) DeleteFunc(del func(T) bool) int {
 		if g.ready.n > 0 {
 			q.turns.push(g)
 		} else {
+			g.inTurns = false
 			q.leave(g)
 		}
 	}
@@ -54,7 +55,8 @@ func (q *Queue[T, G]) Drain() iter.Seq[T] {
 	// copied: the drained map keeps their waiting tasks.
 	turns, keys := q.turns, q.keys
 	none, noneReady := &q.none, q.none.ready
-	q.n, q.turns, q.none.ready, q.groups, q.keys = 0, ring[*group[T, G]]{}, ring[readyTask[T, G]]{}, nil, nil
+	q.n, q.turns, q.groups, q.keys = 0, ring[*group[T, G]]{}, nil, nil
+	q.none.ready, q.none.inTurns = ring[readyTask[T, G]]{}, false
 	for i, s := range q.out {
 		if q.keys == nil {
 			q.keys = make(map[any]*key[T, G], len(q.out))

@@ -30,8 +30,11 @@ type Queue[T any, G comparable] struct {
 	//
 	//   - n counts the tasks in both places: Len.
 	//   - turns holds each group that has a ready task, once, the one to
-	//     serve next first. A group with none is in no field of q but none,
-	//     q's own group for the zero G, which stays out of turns then.
+	//     serve next first; and none, q's own group for the zero G, when it
+	//     has no task ready but is alone there: it idles in turns rather
+	//     than leave and join again at every task when it is the only group
+	//     (BenchmarkChurn/impl=one-group). A group with no task ready is in
+	//     no field of q otherwise.
 	//   - groups maps the G of every other group in turns to its group.
 	//   - keys maps each key with a task ready, out or waiting to its
 	//     state; out lists those with a task out (popped, Done not called
@@ -44,12 +47,17 @@ type Queue[T any, G comparable] struct {
 	groups map[G]*group[T, G]
 	keys   map[any]*key[T, G]
 	out    []*key[T, G]
+
+	// Groups and keys to reuse, holding no task and no id: see spares.
+	spareGroups []*group[T, G]
+	spareKeys   []*key[T, G]
 }
 
 // A group is one group's ready tasks, in the order they got ready.
 type group[T any, G comparable] struct {
-	id    G
-	ready ring[readyTask[T, G]]
+	id      G
+	ready   ring[readyTask[T, G]]
+	inTurns bool // g is in the Queue's turns
 }
 
 // A readyTask is a task that Pop may return, with its key's state, or nil if
@@ -65,7 +73,14 @@ func (q *Queue[T, G]) Len() int { return q.n }
 
 // Push queues t, ready at once, in group g.
 func (q *Queue[T, G]) Push(t T, g G) {
-	q.ready(t, g, nil)
+	var zero G
+	if g == zero && q.none.inTurns {
+		// The tasks of Submit and Go when they are the only group: a
+		// plain FIFO (BenchmarkPushPop/impl=one-group).
+		q.none.ready.push(readyTask[T, G]{t: t})
+	} else {
+		q.ready(t, g, nil)
+	}
 	q.n++
 }
 
@@ -78,31 +93,48 @@ func (q *Queue[T, G]) Pop() (t T, k any, ok bool) {
 		return t, nil, false
 	}
 	g := q.turns.front()
+	if g.ready.n == 0 {
+		return t, nil, false // q.none idles alone in the turns
+	}
 	r := g.ready.pop()
 	q.n--
-	switch {
-	case g.ready.n == 0:
-		q.turns.pop()
-		q.leave(g)
-	case q.turns.n > 1:
-		// Its turn is over: to the back. With one group in turns there is
-		// no one to give the turn to, and the plain FIFO pays nothing.
-		q.turns.pop()
-		q.turns.push(g)
+	// With one group in turns there is no one to give the turn to, and the
+	// plain FIFO pays nothing.
+	if q.turns.n > 1 || g.ready.n == 0 && g != &q.none {
+		q.endTurn(g)
 	}
-	if r.k == nil {
-		return r.t, nil, true
+	if r.k != nil {
+		q.takeOut(r.k)
+		return r.t, r.k.id, true
 	}
-	q.takeOut(r.k)
-	return r.t, r.k.id, true
+	return r.t, nil, true
 }
 
-// ready adds t, ready, at the back of group id's FIFO; a group that had no
-// task ready joins the turns at the back.
+// endTurn moves g, just served, from the front of the turns to the back, or
+// out of them if it has no task ready.
+func (q *Queue[T, G]) endTurn(g *group[T, G]) {
+	q.turns.pop()
+	if g.ready.n > 0 {
+		q.turns.push(g)
+		return
+	}
+	g.inTurns = false
+	q.leave(g)
+}
+
+// ready adds t, ready, at the back of group id's FIFO; a group not in the
+// turns joins them at the back.
 func (q *Queue[T, G]) ready(t T, id G, k *key[T, G]) {
 	g := q.group(id)
-	if g.ready.n == 0 {
+	if !g.inTurns {
+		if q.none.inTurns && q.none.ready.n == 0 {
+			// q.none idles alone in the turns: it leaves now, as it
+			// would have at its last pop had another group been there.
+			q.turns.pop()
+			q.none.inTurns = false
+		}
 		q.turns.push(g)
+		g.inTurns = true
 	}
 	g.ready.push(readyTask[T, G]{t, k})
 }
@@ -119,7 +151,12 @@ func (q *Queue[T, G]) group(id G) *group[T, G] {
 		if q.groups == nil {
 			q.groups = make(map[G]*group[T, G])
 		}
-		g = &group[T, G]{id: id}
+		if n := len(q.spareGroups); n > 0 {
+			g, q.spareGroups = q.spareGroups[n-1], q.spareGroups[:n-1]
+		} else {
+			g = new(group[T, G])
+		}
+		g.id = id
 		q.groups[id] = g
 	}
 	return g
@@ -127,7 +164,24 @@ func (q *Queue[T, G]) group(id G) *group[T, G] {
 
 // leave forgets g, which has left the turns with no task ready.
 func (q *Queue[T, G]) leave(g *group[T, G]) {
-	if g != &q.none {
-		delete(q.groups, g.id)
+	if g == &q.none {
+		return
+	}
+	delete(q.groups, g.id)
+	var zero G
+	g.id = zero // no reference to the user's group
+	if len(q.spareGroups) < spares && len(g.ready.buf) <= spareRing {
+		q.spareGroups = append(q.spareGroups, g) // its ring holds nothing: pop clears
 	}
 }
+
+// A group joins and leaves the turns at every task when workers keep up
+// with it: a pool's Group whose tasks come one by one. Made anew each time,
+// with its ring, that cost 2 allocations and ~480 ns a task, against ~20 ns
+// for the tasks without a group (BenchmarkChurn/impl=group); a key known and
+// forgotten at every task, 1 allocation and ~200 ns (impl=key). So the
+// Queue keeps up to spares of each, whose rings are small, for the next.
+const (
+	spares    = 64
+	spareRing = 64
+)

@@ -303,3 +303,36 @@ func TestMisuse(t *testing.T) {
 		})
 	}
 }
+
+// TestAllocs pins the allocation-free paths: the tasks without a group or
+// key, a group that joins and leaves the turns at every task, and a key
+// known and forgotten at every task.
+func TestAllocs(t *testing.T) {
+	var q sched.Queue[func(), *int]
+	task, g, k := func() {}, new(int), any("account")
+	tests := []struct {
+		name string
+		op   func()
+	}{
+		{"no group, no key", func() { q.Push(task, nil); q.Pop() }},
+		{"a group at a time", func() { q.Push(task, g); q.Pop() }},
+		{"a key at a time", func() {
+			q.PushKey(task, g, k)
+			q.Pop()
+			q.Done(k)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 100 { // the queue's rings and maps grow, once
+				q.Push(task, nil)
+			}
+			for range 100 {
+				q.Pop()
+			}
+			if n := testing.AllocsPerRun(1000, tt.op); n != 0 {
+				t.Fatalf("%v allocations a task, want 0", n)
+			}
+		})
+	}
+}
