@@ -33,8 +33,8 @@ type Queue[T any, G comparable] struct {
 	//     serve next first; and none, q's own group for the zero G, when it
 	//     has no task ready but is alone there: it idles in turns rather
 	//     than leave and join again at every task when it is the only group
-	//     (BenchmarkChurn/impl=one-group). A group with no task ready is in
-	//     no field of q otherwise.
+	//     (BenchmarkChurn/impl=one-group). Otherwise a group with no task
+	//     ready is in no field of q (spareGroups hold emptied structs only).
 	//   - groups maps the G of every other group in turns to its group.
 	//   - keys maps each key with a task ready, out or waiting to its
 	//     state; out lists those with a task out (popped, Done not called
