@@ -17,6 +17,10 @@ func FuzzQueue(f *testing.F) {
 	f.Add([]byte{0, 9, 17, 25, 1, 9, 4, 4, 4, 4, 4, 4, 4, 7})
 	f.Add([]byte{2, 10, 18, 26, 4, 4, 4, 4, 7, 6, 6, 6, 6, 4})
 	f.Fuzz(func(t *testing.T, ops []byte) {
+		// Longer inputs, which the mutator makes up to a megabyte, take the
+		// worker seconds each and find nothing that 4,096 steps do not: the
+		// queue has no threshold past 64 (its spares).
+		ops = ops[:min(len(ops), 4096)]
 		c := newChecker(t)
 		for _, b := range ops {
 			c.step(b)
