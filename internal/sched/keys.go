@@ -82,3 +82,22 @@ func (q *Queue[T, G]) next(s *key[T, G]) {
 	w := s.waiting.pop()
 	q.ready(w.t, w.g, s)
 }
+
+// Has reports whether key k has a task queued or out: whether a task pushed
+// with k now would wait for it. Has panics, as a map does, if k is not
+// comparable.
+func (q *Queue[T, G]) Has(k any) bool {
+	_, ok := q.keys[k]
+	return ok
+}
+
+// Held says what q holds on to, for the tests of its memory: the groups in
+// turns, the groups in its map (all but the zero G's), the keys it knows and
+// those with a task out.
+func (q *Queue[T, G]) Held() (turns, groups, keys, out int) {
+	turns = q.turns.n
+	if q.none.inTurns && q.none.ready.n == 0 {
+		turns-- // idles there, holding nothing
+	}
+	return turns, len(q.groups), len(q.keys), len(q.out)
+}
