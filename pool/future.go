@@ -27,7 +27,7 @@ type Future[R any] struct {
 // worker while it waits, and the awaited task runs there.
 func (f *Future[R]) Wait() (R, error) {
 	if f.s.key != nil {
-		f.s.pool.checkKeyWait(&f.s, "Future.Wait")
+		f.s.pool.checkKeyWait("Future.Wait", &f.s)
 	}
 	if !f.s.completed() && f.s.pool.mayNeedLend(&f.s) {
 		p := f.s.pool
@@ -68,7 +68,7 @@ func (f *Future[R]) WaitContext(ctx context.Context) (R, error) {
 	}
 	p := f.s.pool
 	if f.s.key != nil {
-		p.checkKeyWait(&f.s, "Future.WaitContext")
+		p.checkKeyWait("Future.WaitContext", &f.s)
 	}
 	var wt waiting
 	if p.slotOf(ctx) != nil || p.mayNeedLend(&f.s) {

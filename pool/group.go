@@ -35,6 +35,7 @@ type Group[R any] struct {
 	err      error                 // the first failure of a task that ran
 	panicked *errgroupx.PanicError // the first panic, which outranks err
 	waited   bool
+	keyed    bool // GoKey added a task: Wait checks for a wait on its own key
 }
 
 // NewGroup returns a Group of tasks run by p. Their ctx derives from ctx: it
@@ -66,6 +67,22 @@ func (g *Group[R]) Go(fn func(ctx context.Context) (R, error)) {
 	f := g.add(fn, "Go")
 	g.mu.Lock()
 	g.tasks = append(g.tasks, f)
+	g.mu.Unlock()
+	g.p.submit(f, true)
+}
+
+// GoKey is [Group.Go] for a task with a key, ordered with the pool's other
+// tasks of that key as [SubmitKey] orders them. A failed task of the group
+// cancels the group's ctx, so the group's later tasks of the key, as all
+// its tasks that have not started, never run. It panics if key is nil, not
+// comparable or NaN, if fn is nil, or if Wait has returned.
+func (g *Group[R]) GoKey(key any, fn func(ctx context.Context) (R, error)) {
+	checkKey("Group.GoKey", key)
+	f := g.add(fn, "GoKey")
+	f.s.key = key
+	g.mu.Lock()
+	g.tasks = append(g.tasks, f)
+	g.keyed = true
 	g.mu.Unlock()
 	g.p.submit(f, true)
 }
@@ -158,6 +175,17 @@ func (g *Group[R]) doneLocked() {
 // and concurrently: each call returns the same.
 func (g *Group[R]) Wait() ([]R, error) {
 	p := g.p
+	g.mu.Lock()
+	var keyed []*taskState
+	if g.keyed {
+		for _, f := range g.tasks {
+			keyed = append(keyed, &f.s)
+		}
+	}
+	g.mu.Unlock()
+	if keyed != nil {
+		p.checkKeyWait("Group.Wait", keyed...)
+	}
 	wt := p.beginWait(g.parent)
 	var tasks []*Future[R]
 	for i := 0; ; i++ {

@@ -18,7 +18,7 @@ import (
 // started) does not stop its key's later tasks: the key orders, it does not
 // chain; a caller that needs the chain checks the Future before it adds.
 // A task that waits for a later task of its own key would wait forever:
-// Future.Wait and WaitContext panic then. SubmitKey allocates the Future
+// Future.Wait, WaitContext and Group.Wait panic then. SubmitKey allocates the Future
 // alone. It panics if key is nil, not comparable or NaN, or if fn is nil.
 func SubmitKey[R any](p *Pool, key any, fn func(ctx context.Context) (R, error)) *Future[R] {
 	checkKey("SubmitKey", key)
@@ -54,14 +54,22 @@ func checkKey(fn string, key any) {
 	if key == nil {
 		panic("pool: " + fn + " called with nil key")
 	}
-	defer func() {
-		if recover() != nil {
-			panic(fmt.Sprintf("pool: %s called with a key of uncomparable type %T", fn, key))
-		}
-	}()
-	if key != key {
+	switch eq, ok := equalsItself(key); {
+	case !ok:
+		panic(fmt.Sprintf("pool: %s called with a key of uncomparable type %T", fn, key))
+	case !eq:
 		panic(fmt.Sprintf("pool: %s called with a key not equal to itself (NaN): %v", fn, key))
 	}
+}
+
+// equalsItself reports whether key == key, and ok false if == panics.
+func equalsItself(key any) (eq, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return key == key, true
 }
 
 // checkKeyWait panics, naming method, if the calling goroutine runs a task
@@ -72,27 +80,44 @@ func checkKey(fn string, key any) {
 // A level's key is written by its goroutine before its task runs and
 // cleared after; the levels below the caller's lent their worker under mu
 // after writing it, and cannot clear it before the caller returns.
-func (p *Pool) checkKeyWait(s *taskState, method string) {
-	p.mu.Lock()
-	queued := s.queued
-	p.mu.Unlock()
-	if !queued {
+func (p *Pool) checkKeyWait(method string, ss ...*taskState) {
+	if !p.anyQueued(ss) {
 		return
 	}
-	w := p.ownWorker()
+	w := p.ownWorker() // once for ss, which may be a Group's many tasks
 	if w == nil {
 		return
 	}
 	p.mu.Lock()
-	deadlock := s.queued && w.level.key == s.key
-	for i := 0; i < len(w.lends) && i < len(w.helpers) && !deadlock; i++ {
-		if h := w.helpers[i]; h != nil && s.queued && h.key == s.key {
-			deadlock = true
+	var key any
+	for _, s := range ss {
+		if s.key == nil || !s.queued {
+			continue
+		}
+		if w.level.key == s.key {
+			key = s.key
+		}
+		for i := 0; i < len(w.lends) && i < len(w.helpers); i++ {
+			if h := w.helpers[i]; h != nil && h.key == s.key {
+				key = s.key
+			}
 		}
 	}
 	p.mu.Unlock()
-	if deadlock {
+	if key != nil {
 		panic(fmt.Sprintf("pool: %s called from a task with key %v for a later task of the same key, "+
-			"which cannot start before the caller returns", method, s.key))
+			"which cannot start before the caller returns", method, key))
 	}
+}
+
+// anyQueued reports whether a task of ss with a key is queued.
+func (p *Pool) anyQueued(ss []*taskState) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range ss {
+		if s.key != nil && s.queued {
+			return true
+		}
+	}
+	return false
 }

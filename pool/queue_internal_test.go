@@ -72,3 +72,40 @@ func TestGivenUpSubmittersDoNotPileUp(t *testing.T) {
 		}
 	})
 }
+
+// TestKeysAndGroupsReleased checks that a key and a Group cost no memory
+// once none of their tasks is queued or running: the queue forgets them,
+// after tasks that ran, failed, panicked, or were skipped.
+func TestKeysAndGroupsReleased(t *testing.T) {
+	p := New(context.Background(), 4, QueueSize(1000))
+	g := NewGroup[int](context.Background(), p)
+	for i := range 1000 {
+		key := i % 37
+		switch i % 4 {
+		case 0:
+			p.GoKey(key, func(context.Context) error { return errors.New("fails") })
+		case 1:
+			SubmitKey(p, key, func(context.Context) (int, error) { panic("oops") })
+		case 2:
+			g.GoKey(key, func(context.Context) (int, error) { return i, nil })
+		default:
+			g.Go(func(context.Context) (int, error) { return i, nil })
+		}
+	}
+	if _, err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Wait(); err == nil {
+		t.Fatal("Wait: nil, want the GoKey tasks' errors")
+	}
+	p.mu.Lock()
+	turns, groups, keys, out := p.queue.Held()
+	p.mu.Unlock()
+	if turns != 0 || groups != 0 || keys != 0 || out != 0 {
+		t.Errorf("the drained queue holds %d groups in turns, %d groups, %d keys, %d keys out; want none",
+			turns, groups, keys, out)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
