@@ -11,7 +11,9 @@ import (
 // request's work on a server's pool: [errgroupx.ResultGroup] on a shared
 // pool. Its tasks run under the pool's bound and queue, but [Group.Wait]
 // waits for them alone and returns their values in the order added, or their
-// first error; that error cancels the group's tasks alone.
+// first error; that error cancels the group's tasks alone. The queued tasks
+// of a pool's Groups are served in turns, those added without a Group as one
+// more: a group's next task waits behind at most one of each other group's.
 //
 // A Group is made by [NewGroup] and is safe for concurrent use. It is for one
 // batch: Go and TryGo panic once Wait has returned. A Group that is never
