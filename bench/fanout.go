@@ -19,7 +19,7 @@ import (
 var fanout = &Contender{
 	Name:   "fanout",
 	Module: "github.com/fanout-go/fanout",
-	Note:   "mapx.Map; pool.New + pool.Submit per task, or Pool.Go; mapx.MapSeq; mapx.SettleSeq; mapx.Settle; mapx.Expand; pool.Group",
+	Note:   "mapx.Map; pool.New + pool.Submit per task, or Pool.Go; mapx.MapSeq; mapx.SettleSeq; mapx.Settle; mapx.Expand; pool.Group; groups: pool.Group on a pool with QueueSize(200_000); keyed: Pool.GoKey, QueueSize(4096)",
 	Map: func(in []int, limit int, fn func(int) int) []int {
 		out, _ := mapx.Map(context.Background(), in, limit,
 			func(_ context.Context, v int) (int, error) { return fn(v), nil })
@@ -86,6 +86,40 @@ var fanout = &Contender{
 			}
 			return nil
 		})
+	},
+	// Groups: one pool, a pool.Group per group, served in turns. Its queue
+	// holds 200,000 tasks, so that the big group waits queued, in turns
+	// with the small ones, rather than blocked at the door before them.
+	Groups: func(workers int) (func() (func(func()), func()), func()) {
+		p := pool.New(context.Background(), workers, pool.QueueSize(200_000))
+		group := func() (func(func()), func()) {
+			g := pool.NewGroup[struct{}](context.Background(), p)
+			add := func(task func()) {
+				g.Go(func(context.Context) (struct{}, error) { task(); return struct{}{}, nil })
+			}
+			return add, func() {
+				if _, err := g.Wait(); err != nil {
+					panic(err) // no task fails
+				}
+			}
+		}
+		return group, func() {
+			if err := p.Close(); err != nil {
+				panic(err)
+			}
+		}
+	},
+	// Keyed: Pool.GoKey. A task waiting for its key counts in the queue: 4,096
+	// places, so that the slow keys' waiting tasks do not fill it.
+	Keyed: func(workers int) (func(int, func()), func()) {
+		p := pool.New(context.Background(), workers, pool.QueueSize(4096))
+		return func(key int, task func()) {
+				p.GoKey(key, func(context.Context) error { task(); return nil })
+			}, func() {
+				if err := p.Close(); err != nil {
+					panic(err) // no task fails
+				}
+			}
 	},
 	SharedPool: func(workers int) (func(int, func(int)), func()) {
 		p := pool.New(context.Background(), workers)

@@ -14,6 +14,7 @@
 // [IdleTimeout]; none is left when [Pool.Close] returns, which must be
 // called. Beyond the running tasks, [QueueSize] tasks may wait. Submit, Go
 // and [Group.Go] block while the queue is full; the Try forms report false.
+// Groups are served in turns; a key's tasks ([SubmitKey]) run in order.
 //
 // # Cancellation
 //

@@ -26,6 +26,9 @@ type Future[R any] struct {
 // a submitter is blocked on the full queue), Wait lends the calling task's
 // worker while it waits, and the awaited task runs there.
 func (f *Future[R]) Wait() (R, error) {
+	if f.s.key != nil {
+		f.s.pool.checkKeyWait("Future.Wait", &f.s)
+	}
 	if !f.s.completed() && f.s.pool.mayNeedLend(&f.s) {
 		p := f.s.pool
 		if wt := p.beginWait(context.Background()); wt.w != nil {
@@ -64,6 +67,9 @@ func (f *Future[R]) WaitContext(ctx context.Context) (R, error) {
 		return f.Wait()
 	}
 	p := f.s.pool
+	if f.s.key != nil {
+		p.checkKeyWait("Future.WaitContext", &f.s)
+	}
 	var wt waiting
 	if p.slotOf(ctx) != nil || p.mayNeedLend(&f.s) {
 		wt = p.beginWait(ctx)
@@ -165,8 +171,11 @@ type taskState struct {
 	// queued is true while the task waits in the queue; a task in the ring
 	// that is not queued is dead. Guarded by the pool's mu.
 	queued bool
-	// toWait marks a task of GoContext, whose error goes to the pool's Wait.
+	// toWait marks a task of GoContext or GoKey, whose error goes to the
+	// pool's Wait.
 	toWait bool
+	// key is the task's key (SubmitKey, GoKey), or nil. Never changed.
+	key any
 }
 
 // caller is what a task with a caller's ctx carries besides a taskState:

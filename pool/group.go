@@ -11,7 +11,9 @@ import (
 // request's work on a server's pool: [errgroupx.ResultGroup] on a shared
 // pool. Its tasks run under the pool's bound and queue, but [Group.Wait]
 // waits for them alone and returns their values in the order added, or their
-// first error; that error cancels the group's tasks alone.
+// first error; that error cancels the group's tasks alone. The queued tasks
+// of a pool's Groups are served in turns, those added without a Group as one
+// more: a group's next task waits behind at most one of each other group's.
 //
 // A Group is made by [NewGroup] and is safe for concurrent use. It is for one
 // batch: Go and TryGo panic once Wait has returned. A Group that is never
@@ -35,6 +37,7 @@ type Group[R any] struct {
 	err      error                 // the first failure of a task that ran
 	panicked *errgroupx.PanicError // the first panic, which outranks err
 	waited   bool
+	keyed    bool // GoKey added a task: Wait checks for a wait on its own key
 }
 
 // NewGroup returns a Group of tasks run by p. Their ctx derives from ctx: it
@@ -66,6 +69,22 @@ func (g *Group[R]) Go(fn func(ctx context.Context) (R, error)) {
 	f := g.add(fn, "Go")
 	g.mu.Lock()
 	g.tasks = append(g.tasks, f)
+	g.mu.Unlock()
+	g.p.submit(f, true)
+}
+
+// GoKey is [Group.Go] for a task with a key, ordered with the pool's other
+// tasks of that key as [SubmitKey] orders them. A failed task of the group
+// cancels the group's ctx, so the group's later tasks of the key, as all
+// its tasks that have not started, never run. It panics if key is nil, not
+// comparable or NaN, if fn is nil, or if Wait has returned.
+func (g *Group[R]) GoKey(key any, fn func(ctx context.Context) (R, error)) {
+	checkKey("Group.GoKey", key)
+	f := g.add(fn, "GoKey")
+	f.s.key = key
+	g.mu.Lock()
+	g.tasks = append(g.tasks, f)
+	g.keyed = true
 	g.mu.Unlock()
 	g.p.submit(f, true)
 }
@@ -158,6 +177,17 @@ func (g *Group[R]) doneLocked() {
 // and concurrently: each call returns the same.
 func (g *Group[R]) Wait() ([]R, error) {
 	p := g.p
+	g.mu.Lock()
+	var keyed []*taskState
+	if g.keyed {
+		for _, f := range g.tasks {
+			keyed = append(keyed, &f.s)
+		}
+	}
+	g.mu.Unlock()
+	if keyed != nil {
+		p.checkKeyWait("Group.Wait", keyed...)
+	}
 	wt := p.beginWait(g.parent)
 	var tasks []*Future[R]
 	for i := 0; ; i++ {

@@ -53,7 +53,7 @@ func (p *Pool) endLocked() {
 		p.stats.Queued = 0
 		p.ctxSkipped = true
 	}
-	p.skipped, p.queue = p.queue, ring[task]{}
+	p.skipped = p.queue.Drain() // the keys out stay, for doneLocked
 	for w, t := p.popWaiterLocked(); w != nil; w, t = p.popWaiterLocked() {
 		p.stats.Submitted++
 		p.skipLocked(t)
@@ -78,16 +78,20 @@ func (p *Pool) skipLocked(t task) {
 func (p *Pool) settleSkipped() {
 	p.mu.Lock()
 	q, err := p.skipped, p.endErr
-	p.skipped = ring[task]{}
+	p.skipped = nil
 	p.mu.Unlock()
-	for i := 1; q.n > 0; i++ {
-		if i%1024 == 0 {
+	if q == nil {
+		return
+	}
+	i := 0
+	for t := range q {
+		if i++; i%1024 == 0 {
 			// Let the workers and Wait, woken by the same cancel, go first:
 			// every 1024 Futures (~30 us) kept both the settling and Wait's
 			// return fastest with a million queued on 2 cores.
 			runtime.Gosched()
 		}
-		s := q.pop().state()
+		s := t.state()
 		if s == nil || !s.queued {
 			continue // a Go task, for which Wait reports the end once; or a dead one
 		}

@@ -58,6 +58,9 @@ type level struct {
 	n    int
 	slot nest.Slot       // Owner: the level
 	ctx  context.Context // p.ctx carrying slot: what Submit's and Go's tasks run with here
+	// key is the key of the keyed task running here, or nil: written by the
+	// level's goroutine, read by checkKeyWait on the levels above (keyed.go).
+	key any
 }
 
 func (lv *level) init(w *worker, n int) {
@@ -205,7 +208,7 @@ func (p *Pool) waitFor(wt waiting, s *taskState, t task, gaveUp <-chan struct{})
 		p.mu.Lock()
 		p.observeEndLocked()
 		if s.queued && !p.ended {
-			w.wanted = append(w.wanted, t)
+			w.wanted = append(w.wanted, t) // a keyed t: see nextWantedLocked
 			p.claimForLocked(w)
 		}
 		p.mu.Unlock()
@@ -242,9 +245,19 @@ func (p *Pool) nextWantedLocked(w *worker) task {
 			}
 			return nil
 		}
-		w.wanted[0] = nil
-		w.wanted = w.wanted[1:]
-		p.claimLocked(t.state())
+		if s := t.state(); s.key != nil {
+			// A keyed task must not start out of its key's order: the
+			// free worker serves the queue, in its order, until the
+			// task wanted has run (maybe there). It keeps nothing from
+			// running: the queue is served as by any worker.
+			if t = p.dequeueLocked(); t == nil {
+				return nil // nothing ready: t's key is out, its runner moves it on
+			}
+		} else {
+			w.wanted[0] = nil
+			w.wanted = w.wanted[1:]
+			p.claimLocked(s)
+		}
 		p.stats.Running++
 		p.active++
 		w.running = true
@@ -318,6 +331,7 @@ func (p *Pool) finishHelped(w *worker, t task, err error, dying bool) (next task
 	} else if next = p.nextWantedLocked(w); next != nil {
 		p.admitLocked(nil).release()
 	}
+	p.dispatchLocked() // what t's key, moved on, made ready beyond next
 	p.serveStarvedLocked()
 	p.checkDrainedLocked()
 	p.mu.Unlock()

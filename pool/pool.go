@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"runtime"
 	"sync"
 	"time"
@@ -82,10 +83,16 @@ type Pool struct {
 	//
 	// Invariants under mu:
 	//   - stats.Submitted = Queued + Running + Completed + Skipped.
-	//   - stats.Queued counts the live tasks in queue: at most size, but for
-	//     children of tasks; the ring holds dead ones too (skipped or claimed).
-	//   - a task is queued only if no worker is idle and stats.Workers >=
-	//     bound: every queued task has a worker coming for it.
+	//   - stats.Queued counts the live tasks in queue, those waiting for
+	//     their key too: at most size, but for children of tasks; the queue
+	//     holds dead ones too (skipped or claimed).
+	//   - a task is ready in the queue only if no worker is idle and
+	//     stats.Workers >= bound: every ready task has a worker coming for
+	//     it. A task waiting for its key has the one that runs its key's
+	//     task: doneLocked moves the key on, then dispatchLocked.
+	//   - a keyed task that runs, or is being skipped, has its key out in
+	//     queue; no other path than the queue's Pop starts it (a waiter
+	//     never claims it, nest.go).
 	//   - active <= stats.Workers: each worker runs at most one task
 	//     function at a time that is not lending its worker (nest.go); a
 	//     task starts only while active < bound (after a Resize, active may
@@ -119,13 +126,13 @@ type Pool struct {
 	phase   phase
 	ended   bool
 	endErr  error              // what the tasks skipped by the end fail with, once ended
-	queue   ring[task]         // the queued tasks, oldest first, and dead ones
+	queue   taskQueue          // the queued tasks, and dead ones (queue.go)
 	waiters waiterList         // the blocked submitters, oldest first
 	idle    []*worker          // parked workers, the last parked last
 	reaper  *time.Timer        // armed while workers idle: reap
 	ticks   int                // how many times reap has run
 	byID    map[uint64]*worker // the pool's goroutines, by id, and the worker each runs tasks for
-	skipped ring[task]         // what endLocked set aside, until settleSkipped completes it
+	skipped iter.Seq[task]     // what endLocked set aside, until settleSkipped completes it
 	stats   Stats
 	// What the next Wait returns: the errors of Go's tasks, and whether tasks
 	// were skipped by the end, or Go refused by Close.
@@ -182,7 +189,6 @@ func New(ctx context.Context, workers int, opts ...Option) *Pool {
 	}
 	p.drained.L = &p.mu
 	p.spare.New = newWaiter
-	p.queue.init(c.queue)
 	p.stopEnd = context.AfterFunc(ctx, p.end)
 	return p
 }

@@ -1,75 +1,53 @@
 package pool
 
-import "context"
+import (
+	"context"
 
-// This file holds the queue: the tasks waiting for a worker, in a ring, and
-// the submitters waiting for room in it, in a list. Every change to either
-// is made here, under the pool's mu.
+	"github.com/fanout-go/fanout/internal/sched"
+)
 
-// ring is a FIFO in a circular buffer that grows by doubling.
+// This file holds the queue: the tasks waiting for a worker, in a
+// sched.Queue, and the submitters waiting for room in it, in a list. Every
+// change to either is made here, under the pool's mu.
 //
-// The queue may hold dead tasks, taken out of it (skipped when their
+// The Queue serves the Groups in turns (each task's group is its Group, nil
+// for the others: one group more) and hands out a key's tasks one at a
+// time. A task popped with a key keeps its key out until the pool calls
+// Done for it (doneLocked), whatever becomes of the task.
+//
+// The Queue may hold dead tasks, taken out of it (skipped when their
 // caller's ctx ended, or claimed by a waiter) and passed over when popped:
 // a Go task, a bare func, has no room for the links a list would need
 // without an allocation. compactLocked filters them out once they outnumber
 // the live ones, so that they cannot pile up.
-type ring[T any] struct {
-	buf  []T
-	head int // index of the oldest element
-	n    int // elements in buf
-}
 
-// init gives the ring room for size elements, up to 256: a large QueueSize
-// costs memory only once the queue fills.
-func (r *ring[T]) init(size int) { r.buf = make([]T, min(size, 256)) }
+// taskQueue is the pool's queue: tasks by Group, nil for none.
+type taskQueue = sched.Queue[task, taskGroup]
 
-func (r *ring[T]) push(v T) {
-	if r.n == len(r.buf) {
-		buf := make([]T, max(2*len(r.buf), 8))
-		k := copy(buf, r.buf[r.head:])
-		copy(buf[k:], r.buf[:r.head])
-		r.buf, r.head = buf, 0
+// groupOf returns the group t is served in: its Group's, or nil.
+func groupOf(s *taskState) taskGroup {
+	if c := s.callerOf(); c != nil {
+		return c.group
 	}
-	i := r.head + r.n
-	if i >= len(r.buf) {
-		i -= len(r.buf)
-	}
-	r.buf[i] = v
-	r.n++
-}
-
-func (r *ring[T]) pop() T {
-	v := r.buf[r.head]
-	var zero T
-	r.buf[r.head] = zero // let the collector have what was popped
-	if r.head++; r.head == len(r.buf) {
-		r.head = 0
-	}
-	r.n--
-	return v
-}
-
-// filter keeps, in order, the elements for which keep reports true.
-func (r *ring[T]) filter(keep func(T) bool) {
-	kept := make([]T, 0, max(r.n/2, 8))
-	for r.n > 0 {
-		if v := r.pop(); keep(v) {
-			kept = append(kept, v)
-		}
-	}
-	r.buf, r.head, r.n = kept[:cap(kept)], 0, len(kept)
+	return nil
 }
 
 // enqueueLocked queues t, accepted and counted as submitted already. A task
 // whose caller's ctx may end before the pool's gets an AfterFunc that skips
 // it then, without waiting for a worker to pop it.
 func (p *Pool) enqueueLocked(t task) {
-	p.queue.push(t)
-	p.stats.Queued++
 	s := t.state()
 	if s == nil {
+		p.queue.Push(t, nil)
+		p.stats.Queued++
 		return
 	}
+	if s.key != nil {
+		p.queue.PushKey(t, groupOf(s), s.key)
+	} else {
+		p.queue.Push(t, groupOf(s))
+	}
+	p.stats.Queued++
 	s.queued = true
 	// Not for a child of a task, whose waiter, which gives up with the same
 	// ctx, is told at once: two allocations and a tenth of
@@ -90,10 +68,16 @@ func (p *Pool) unqueueLocked(s *taskState) {
 	s.stopDrop()
 }
 
-// dequeueLocked takes the oldest live task off the queue, or returns nil.
+// dequeueLocked takes the next live task ready in the queue off it, or
+// returns nil. A keyed task's key is out from then until doneLocked.
 func (p *Pool) dequeueLocked() task {
-	for p.queue.n > 0 {
-		t := p.queue.pop()
+	for {
+		// !ok means no task is ready, not that none is queued: the others
+		// wait for their keys.
+		t, k, ok := p.queue.Pop()
+		if !ok {
+			return nil
+		}
 		s := t.state()
 		if s == nil {
 			p.stats.Queued--
@@ -103,8 +87,10 @@ func (p *Pool) dequeueLocked() task {
 			p.unqueueLocked(s)
 			return t
 		}
+		if k != nil {
+			p.queue.Done(k) // dead: its key moves on
+		}
 	}
-	return nil
 }
 
 // claimLocked takes the queued task s out of the queue for a waiter to run
@@ -145,12 +131,67 @@ const deadSlack = 64
 // the live ones (and deadSlack).
 func (p *Pool) compactLocked() {
 	live := int(p.stats.Queued)
-	if dead := p.queue.n - live; dead > deadSlack && dead > live {
-		p.queue.filter(func(t task) bool {
-			s := t.state()
-			return s == nil || s.queued
-		})
+	if dead := p.queue.Len() - live; dead > deadSlack && dead > live {
+		p.queue.DeleteFunc(isDead)
+		p.dispatchLocked() // a dead task's key moved on
 	}
+}
+
+// isDead reports whether t, in the queue, is dead there.
+func isDead(t task) bool {
+	s := t.state()
+	return s != nil && !s.queued
+}
+
+// startNowLocked reports whether t may start at once on a free worker, with
+// no task ready in the queue: yes, unless its key has a task queued or out;
+// then a keyed t is pushed and popped, so that its key is out until
+// doneLocked.
+func (p *Pool) startNowLocked(t task) bool {
+	s := t.state()
+	if s == nil || s.key == nil {
+		return true
+	}
+	if p.queue.Has(s.key) {
+		return false
+	}
+	p.queue.PushKey(t, groupOf(s), s.key)
+	if got, _, _ := p.queue.Pop(); got != t {
+		// A free worker means no task is ready (see Pool's invariants).
+		panic("pool: internal error: a task was ready while a worker was free")
+	}
+	return true
+}
+
+// dispatchLocked hands the tasks ready in the queue to idle workers, or to
+// workers it starts, while the bound allows: a key that moves on (doneLocked,
+// compactLocked) makes a task ready that no worker may be coming for, as
+// keyed tasks wait in the queue while workers idle. It sends and launches
+// under mu: wake has room, and a go statement does not block.
+func (p *Pool) dispatchLocked() {
+	for len(p.idle) > 0 || p.stats.Workers < int64(p.bound) {
+		t := p.dequeueLocked()
+		if t == nil {
+			return
+		}
+		if len(p.idle) > 0 {
+			p.popIdleLocked().wake <- t
+		} else {
+			p.launch(p.startLocked(t))
+		}
+	}
+}
+
+// popStartableWaiterLocked is popWaiterLocked for a worker that takes a
+// blocked submitter's task to run it: it passes over the tasks whose key
+// has a task queued or out, which must wait for it.
+func (p *Pool) popStartableWaiterLocked() (*waiter, task) {
+	for w := p.waiters.head; w != nil; w = w.next {
+		if s := w.t.state(); s == nil || s.key == nil || !p.queue.Has(s.key) {
+			return w, p.unwaitLocked(w)
+		}
+	}
+	return nil, nil
 }
 
 // A waiter is a submitter blocked on the full queue, with its task.

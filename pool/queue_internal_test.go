@@ -5,58 +5,7 @@ import (
 	"errors"
 	"testing"
 	"testing/synctest"
-
-	"github.com/google/go-cmp/cmp"
 )
-
-// TestRing checks that the ring is a FIFO across wrap-arounds and growth,
-// and releases what it pops.
-func TestRing(t *testing.T) {
-	tests := []struct {
-		name string
-		size int
-	}{
-		{"no room", 0},
-		{"one", 1},
-		{"three", 3},
-		{"bounded at first", 1000},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var r ring[task]
-			r.init(tt.size)
-			var want, got []int
-			next := 0
-			push := func(n int) {
-				for range n {
-					i := next
-					next++
-					r.push(goTask(func(context.Context) error { got = append(got, i); return nil }))
-					want = append(want, i)
-				}
-			}
-			pop := func(n int) {
-				for range n {
-					head := r.head
-					r.pop().call(context.Background())
-					if r.buf[head] != nil {
-						t.Fatalf("slot %d still holds a popped task", head)
-					}
-				}
-			}
-			// Uneven pushes and pops move the head round the ring, and past
-			// its first size.
-			for round := range 6 {
-				push(round + 2)
-				pop(round + 1)
-			}
-			pop(r.n)
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("order (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
 
 // TestDroppedTasksDoNotPileUp checks that tasks dropped from the queue, whose
 // SubmitContext ctx ended while a busy worker kept them from being popped,
@@ -78,10 +27,10 @@ func TestDroppedTasksDoNotPileUp(t *testing.T) {
 		}
 	}
 	p.mu.Lock()
-	n, size := p.queue.n, len(p.queue.buf)
+	n := p.queue.Len()
 	p.mu.Unlock()
-	if n > 2+deadSlack || size > 4*deadSlack {
-		t.Errorf("the queue's ring holds %d tasks in %d slots after 10,000 drops, with 1 queued at most", n, size)
+	if n > 2+deadSlack {
+		t.Errorf("the queue holds %d tasks after 10,000 drops, with 1 queued at most", n)
 	}
 	close(release)
 	if err := p.Wait(); err != nil {
@@ -122,4 +71,41 @@ func TestGivenUpSubmittersDoNotPileUp(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestKeysAndGroupsReleased checks that a key and a Group cost no memory
+// once none of their tasks is queued or running: the queue forgets them,
+// after tasks that ran, failed, panicked, or were skipped.
+func TestKeysAndGroupsReleased(t *testing.T) {
+	p := New(context.Background(), 4, QueueSize(1000))
+	g := NewGroup[int](context.Background(), p)
+	for i := range 1000 {
+		key := i % 37
+		switch i % 4 {
+		case 0:
+			p.GoKey(key, func(context.Context) error { return errors.New("fails") })
+		case 1:
+			SubmitKey(p, key, func(context.Context) (int, error) { panic("oops") })
+		case 2:
+			g.GoKey(key, func(context.Context) (int, error) { return i, nil })
+		default:
+			g.Go(func(context.Context) (int, error) { return i, nil })
+		}
+	}
+	if _, err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Wait(); err == nil {
+		t.Fatal("Wait: nil, want the GoKey tasks' errors")
+	}
+	p.mu.Lock()
+	turns, groups, keys, out := p.queue.Held()
+	p.mu.Unlock()
+	if turns != 0 || groups != 0 || keys != 0 || out != 0 {
+		t.Errorf("the drained queue holds %d groups in turns, %d groups, %d keys, %d keys out; want none",
+			turns, groups, keys, out)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

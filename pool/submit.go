@@ -153,14 +153,14 @@ func (p *Pool) submit(t task, block bool) bool {
 			p.skipLocked(t)
 		case cerr != nil:
 			p.giveUpLocked(t, cerr) // given up before it was accepted: not counted
-		case len(p.idle) > 0:
-			// An idle worker means an empty queue: t is next in line.
+		case len(p.idle) > 0 && p.startNowLocked(t):
+			// An idle worker means no task ready in the queue: t is next.
 			w := p.popIdleLocked()
 			p.stats.Submitted++
 			p.mu.Unlock()
 			w.wake <- t // it has room: only who takes w off the list sends
 			return true
-		case p.stats.Workers < int64(p.bound):
+		case p.stats.Workers < int64(p.bound) && p.startNowLocked(t):
 			w := p.startLocked(t)
 			p.stats.Submitted++
 			p.mu.Unlock()

@@ -117,10 +117,14 @@ func (p *Pool) run(w *worker, t task, h *helper) (err error) {
 		defer release()                 // deferred, so that a Goexit releases it too
 		pprof.SetGoroutineLabels(c.ctx) // the labels fn's ctx carries, looked up without a merge
 	}
+	if s != nil && s.key != nil {
+		lv.key = s.key // for checkKeyWait; cleared here, or by goexit
+	}
 	err = errgroupx.Recover(
 		func() error { return t.call(ctx) },
 		func(err error) { p.goexit(w, t, h, err) },
 	)
+	lv.key = nil
 	// A task may set labels of its own and not put them back: set back after
 	// every task (~7 ns, lost in BenchmarkSubmit's noise).
 	pprof.SetGoroutineLabels(p.labels)
@@ -154,6 +158,7 @@ func (p *Pool) finish(w *worker, t task, err error) (next task, ok bool) {
 	p.active--
 	p.serveStarvedLocked()
 	next, ok = p.nextLocked(w)
+	p.dispatchLocked() // what t's key, moved on, made ready beyond next
 	admitted := p.admitLocked(nil)
 	p.checkDrainedLocked()
 	p.mu.Unlock()
@@ -179,6 +184,9 @@ func (p *Pool) groupFailed(t task, err error) {
 // settles it.
 func (p *Pool) doneLocked(t task, err error) {
 	p.stats.Running--
+	if s := t.state(); s != nil && s.key != nil {
+		p.queue.Done(s.key) // whatever became of t
+	}
 	if sk, ok := err.(skipped); ok {
 		p.stats.Skipped++
 		if sk.err == nil {
@@ -215,12 +223,13 @@ func (p *Pool) nextLocked(w *worker) (task, bool) {
 		// Nothing queued, yet a submitter may wait: with QueueSize(0), the
 		// worker takes the task straight from the longest-waiting one.
 		for {
-			wt, wtask := p.popWaiterLocked()
+			wt, wtask := p.popStartableWaiterLocked()
 			if wt == nil {
 				break
 			}
 			wt.wake <- true // it has room: wake never blocks
 			if p.acceptLocked(wtask) {
+				p.startNowLocked(wtask) // its key is free
 				t = wtask
 				break
 			}
@@ -312,6 +321,7 @@ func (p *Pool) goexit(w *worker, t task, h *helper, err error) {
 		p.finishHelped(w, t, err, true)
 		return
 	}
+	w.level.key = nil // before the worker runs another task
 	if next, ok := p.finish(w, t, err); ok {
 		p.goroutines.Add(1)
 		go p.work(w, next)
