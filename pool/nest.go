@@ -15,11 +15,12 @@ import (
 // When the goroutine that runs a task blocks in one of fanout's waits
 // (Future.Wait, WaitContext, Group.Wait, a mapx call, an errgroupx group's
 // Wait), it lends its worker for as long as it waits. A waiter whose ctx
-// carries the worker's slot adds the queued task it waits for to the
-// worker's wanted list; the lent worker runs those, one at a time, on a
-// helper goroutine of its own. So the bound holds however many goroutines a
-// task has, nothing waits for a task no worker will run, and a task always
-// runs on the pool's goroutines: its Goexit or labels never touch a waiter.
+// carries the worker's slot adds the queued task it waits for (or a Group's
+// task whose submitter is blocked on the full queue) to the worker's wanted
+// list; the lent worker runs those, one at a time, on a helper goroutine of
+// its own. So the bound holds however many goroutines a task has, nothing
+// waits for a task no worker will run, and a task always runs on the pool's
+// goroutines: its Goexit or labels never touch a waiter.
 //
 // Who lends is told by the goroutine: only the pool's goroutines run tasks,
 // each for one worker (byID), and a goroutine knows it is one of them from
@@ -204,9 +205,15 @@ func (p *Pool) waitFor(wt waiting, s *taskState, t task, gaveUp <-chan struct{})
 		}
 		p.mu.Lock()
 		p.observeEndLocked()
-		if s.queued && !p.ended {
+		switch {
+		case p.ended:
+		case s.queued || s.blocked:
 			w.wanted = append(w.wanted, t)
 			p.claimForLocked(w)
+		case s.caller != nil:
+			// Not yet added, or running: should its submitter block, w
+			// runs it (await).
+			s.caller.wantedBy = w
 		}
 		p.mu.Unlock()
 	}
@@ -223,12 +230,13 @@ func (p *Pool) waitFor(wt waiting, s *taskState, t task, gaveUp <-chan struct{})
 }
 
 // nextWantedLocked takes the oldest task wanted on w and still queued off the
-// queue, to run at w's free top level, counted as running, and returns it;
-// or nil. At the bound, it lists w as starved, for serveStarvedLocked.
+// queue, or still blocked off its submitter, to run at w's free top level,
+// counted as running, and returns it; or nil. At the bound, it lists w as
+// starved, for serveStarvedLocked.
 func (p *Pool) nextWantedLocked(w *worker) task {
 	for len(w.wanted) > 0 && w.freeLocked() {
 		t := w.wanted[0]
-		if s := t.state(); !s.queued || p.ended {
+		if s := t.state(); !(s.queued || s.blocked) || p.ended {
 			w.wanted[0] = nil
 			w.wanted = w.wanted[1:]
 			continue
@@ -244,7 +252,11 @@ func (p *Pool) nextWantedLocked(w *worker) task {
 		}
 		w.wanted[0] = nil
 		w.wanted = w.wanted[1:]
-		p.claimLocked(t.state())
+		if s := t.state(); s.queued {
+			p.claimLocked(s)
+		} else if !p.unblockLocked(t) {
+			continue // its caller's ctx ended: it failed unrun
+		}
 		p.stats.Running++
 		p.active++
 		w.running = true
@@ -332,7 +344,6 @@ func (p *Pool) lendLocked(w *worker) *lend {
 	p.active--
 	p.claimForLocked(w)
 	p.serveStarvedLocked()
-	p.recheckLocked()
 	return l
 }
 
