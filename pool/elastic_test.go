@@ -150,6 +150,41 @@ func TestResizeShrinkStartsNothingBeyondBound(t *testing.T) {
 	})
 }
 
+// With QueueSize(0), growing hands a blocked submitter's task straight to a
+// new worker, as a worker that frees up does: by the time Resize returns it
+// runs, and its submitter is released.
+func TestResizeGrowStartsBlockedSubmitterWithNoQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := pool.New(context.Background(), 1, pool.QueueSize(0))
+		release := make(chan struct{})
+		first, second := make(chan struct{}), make(chan struct{})
+		f0 := pool.Submit(p, func(context.Context) (int, error) { close(first); <-release; return 0, nil })
+		<-first
+		submitted := make(chan *pool.Future[int])
+		go func() {
+			submitted <- pool.Submit(p, func(context.Context) (int, error) { close(second); <-release; return 1, nil })
+		}()
+		synctest.Wait()
+		if s := p.Stats(); s.Running != 1 || s.Blocked != 1 {
+			t.Fatalf("setup: %+v", s)
+		}
+		p.Resize(2)
+		if s := p.Stats(); s.Running != 2 || s.Blocked != 0 || s.Workers != 2 {
+			t.Errorf("when Resize(2) returns: %+v, want 2 running and workers, none blocked", s)
+		}
+		f1 := <-submitted
+		<-second
+		close(release)
+		f0.Wait()
+		if v, err := f1.Wait(); v != 1 || err != nil {
+			t.Errorf("the blocked submitter's task: %d, %v", v, err)
+		}
+		if err := p.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+}
+
 // Resize from a task, and Resize racing Close and the pool's end, neither
 // hang nor lose a task.
 func TestResizeRaces(t *testing.T) {

@@ -260,10 +260,10 @@ func TestSkipErrorsTellWhoseCtxEnded(t *testing.T) {
 	}
 }
 
-// A task blocked in Go on its own full queue while another task of the pool
-// still ran becomes a child the moment that other task waits for it: the
-// blocked submitters may then be all that run.
-func TestBlockedTaskSubmitterRecheckedWhenOthersWait(t *testing.T) {
+// A task that calls Go on its own full queue while another task of the pool
+// runs does not block: its task is a child, queued beyond the queue's size,
+// and the other task's wait for it returns.
+func TestTaskGoAtFullQueueWhileOthersRunIsChild(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := pool.New(context.Background(), 2, pool.QueueSize(1))
 		defer p.Close()
@@ -272,19 +272,19 @@ func TestBlockedTaskSubmitterRecheckedWhenOthersWait(t *testing.T) {
 		ready := make(chan struct{})
 		b := pool.Submit(p, func(context.Context) (int, error) {
 			<-step
-			return a.Wait() // a runs, blocked in Go
+			return a.Wait()
 		})
 		a = pool.Submit(p, func(context.Context) (int, error) {
 			<-filled
-			p.Go(func(context.Context) error { return nil }) // blocks: b still runs
+			p.Go(func(context.Context) error { return nil }) // b runs: a child all the same
 			return 1, nil
 		})
 		close(ready)
 		p.Go(func(context.Context) error { return nil }) // fills the queue
 		close(filled)
 		synctest.Wait()
-		if s := p.Stats(); s.Blocked != 1 {
-			t.Fatalf("Stats %+v: want a blocked in Go", s)
+		if s := p.Stats(); s.Blocked != 0 || s.Completed != 3 || s.Running != 1 {
+			t.Fatalf("Stats %+v: want a, its Go's task and the filler done while b runs", s)
 		}
 		close(step)
 		if v, err := b.Wait(); v != 1 || err != nil {

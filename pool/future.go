@@ -84,13 +84,13 @@ func (f *Future[R]) WaitContext(ctx context.Context) (R, error) {
 }
 
 // mayNeedLend reports whether a wait for s may need the caller's worker, if
-// it is a task: to run s, still queued, or to let a blocked submitter, maybe
-// the task s runs, find out it is a task (see await). Only then does a wait
-// without a task's ctx ask who the caller is.
+// it is a task: to run s, still queued, or blocked with its submitter (a
+// Group's task), or, as Wait's doc promises, while a submitter is blocked.
+// Only then does a wait without a task's ctx ask who the caller is.
 func (p *Pool) mayNeedLend(s *taskState) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return s.queued || p.stats.Blocked > 0
+	return s.queued || s.blocked || p.stats.Blocked > 0
 }
 
 // newFuture returns a Future for fn, not yet completed. ctx is the caller's,
@@ -171,6 +171,9 @@ type taskState struct {
 	// queued is true while the task waits in the queue; a task in the ring
 	// that is not queued is dead. Guarded by the pool's mu.
 	queued bool
+	// blocked is true while the task's submitter is blocked on the full
+	// queue (queue.go's waiters). Guarded by the pool's mu.
+	blocked bool
 	// toWait marks a task of GoContext or GoKey, whose error goes to the
 	// pool's Wait.
 	toWait bool
@@ -189,6 +192,10 @@ type caller struct {
 	// group is the task's Group, if any: told when the task fails and when
 	// it is settled. Never changed.
 	group taskGroup
+	// wantedBy is the worker of a task that waited for this one before its
+	// submitter was blocked, if any: a Group's Wait sees a task as Go adds
+	// it. await asks it to run the task (nest.go). Guarded by the pool's mu.
+	wantedBy *worker
 }
 
 // taskGroup is what the pool knows of a Group.

@@ -147,10 +147,18 @@ func (p *Pool) Close() error {
 	}
 	p.phase = draining
 	for w, t := p.popWaiterLocked(); w != nil; w, t = p.popWaiterLocked() {
+		if w.checking {
+			// Maybe a task's, to be its child: its submitter finds out,
+			// and refuses it itself if not (await).
+			w.closed = t
+			p.handedBack++
+			w.wake <- false // it has room
+			continue
+		}
 		p.refuseLocked(t)
 		w.release()
 	}
-	for p.busyLocked() {
+	for p.busyLocked() || p.handedBack > 0 {
 		p.drained.Wait()
 	}
 	err := p.takeErrLocked()

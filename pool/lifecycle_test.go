@@ -3,6 +3,7 @@ package pool_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -128,4 +129,46 @@ func TestCloseRefusesBlockedSubmit(t *testing.T) {
 		}
 		checkStats(t, p, pool.Stats{Submitted: 2, Completed: 2})
 	})
+}
+
+// A task's Go at a full queue that races Close's start is the task's child
+// whichever comes first (a submitter still finding out whether it is a task
+// when Close begins is handed its task back, not refused); an outside Go
+// blocked then is refused, with ErrClosed in Close's error, or ran before.
+func TestCloseRacingTaskAndOutsideAddsAtFullQueue(t *testing.T) {
+	for range 300 {
+		p := pool.New(context.Background(), 1, pool.QueueSize(1))
+		goAdd, started := make(chan struct{}), make(chan struct{})
+		var childRan, outsideRan atomic.Bool
+		parent := pool.Submit(p, func(context.Context) (int, error) {
+			close(started)
+			<-goAdd
+			p.Go(func(context.Context) error { childRan.Store(true); return nil })
+			return 1, nil
+		})
+		<-started
+		p.Go(func(context.Context) error { return nil }) // fills the queue
+		outside := make(chan struct{})
+		go func() {
+			defer close(outside)
+			p.Go(func(context.Context) error { outsideRan.Store(true); return nil })
+		}()
+		for p.Stats().Blocked == 0 {
+			runtime.Gosched() // the outside Go is listed, maybe still finding out who it is
+		}
+		closed := make(chan error, 1)
+		go func() { closed <- p.Close() }()
+		close(goAdd)
+		if v, err := parent.Wait(); v != 1 || err != nil {
+			t.Fatalf("parent: %d, %v", v, err)
+		}
+		err := <-closed
+		<-outside
+		if !childRan.Load() {
+			t.Fatalf("the task's child was refused (Close: %v)", err)
+		}
+		if outsideRan.Load() == errors.Is(err, pool.ErrClosed) {
+			t.Fatalf("the outside Go ran %v, and Close returned %v", outsideRan.Load(), err)
+		}
+	}
 }

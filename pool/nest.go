@@ -15,11 +15,12 @@ import (
 // When the goroutine that runs a task blocks in one of fanout's waits
 // (Future.Wait, WaitContext, Group.Wait, a mapx call, an errgroupx group's
 // Wait), it lends its worker for as long as it waits. A waiter whose ctx
-// carries the worker's slot adds the queued task it waits for to the
-// worker's wanted list; the lent worker runs those, one at a time, on a
-// helper goroutine of its own. So the bound holds however many goroutines a
-// task has, nothing waits for a task no worker will run, and a task always
-// runs on the pool's goroutines: its Goexit or labels never touch a waiter.
+// carries the worker's slot adds the queued task it waits for (or a Group's
+// task whose submitter is blocked on the full queue) to the worker's wanted
+// list; the lent worker runs those, one at a time, on a helper goroutine of
+// its own. So the bound holds however many goroutines a task has, nothing
+// waits for a task no worker will run, and a task always runs on the pool's
+// goroutines: its Goexit or labels never touch a waiter.
 //
 // Who lends is told by the goroutine: only the pool's goroutines run tasks,
 // each for one worker (byID), and a goroutine knows it is one of them from
@@ -207,9 +208,15 @@ func (p *Pool) waitFor(wt waiting, s *taskState, t task, gaveUp <-chan struct{})
 		}
 		p.mu.Lock()
 		p.observeEndLocked()
-		if s.queued && !p.ended {
+		switch {
+		case p.ended:
+		case s.queued || s.blocked:
 			w.wanted = append(w.wanted, t) // a keyed t: see nextWantedLocked
 			p.claimForLocked(w)
+		case s.caller != nil:
+			// Not yet added, or running: should its submitter block, w
+			// runs it (await).
+			s.caller.wantedBy = w
 		}
 		p.mu.Unlock()
 	}
@@ -226,12 +233,13 @@ func (p *Pool) waitFor(wt waiting, s *taskState, t task, gaveUp <-chan struct{})
 }
 
 // nextWantedLocked takes the oldest task wanted on w and still queued off the
-// queue, to run at w's free top level, counted as running, and returns it;
-// or nil. At the bound, it lists w as starved, for serveStarvedLocked.
+// queue, or still blocked off its submitter, to run at w's free top level,
+// counted as running, and returns it; or nil. At the bound, it lists w as
+// starved, for serveStarvedLocked.
 func (p *Pool) nextWantedLocked(w *worker) task {
 	for len(w.wanted) > 0 && w.freeLocked() {
 		t := w.wanted[0]
-		if s := t.state(); !s.queued || p.ended {
+		if s := t.state(); !(s.queued || s.blocked) || p.ended {
 			w.wanted[0] = nil
 			w.wanted = w.wanted[1:]
 			continue
@@ -249,14 +257,19 @@ func (p *Pool) nextWantedLocked(w *worker) task {
 			// A keyed task must not start out of its key's order: the
 			// free worker serves the queue, in its order, until the
 			// task wanted has run (maybe there). It keeps nothing from
-			// running: the queue is served as by any worker.
+			// running: the queue is served as by any worker, which also
+			// makes room for a keyed task whose submitter is blocked.
 			if t = p.dequeueLocked(); t == nil {
 				return nil // nothing ready: t's key is out, its runner moves it on
 			}
 		} else {
 			w.wanted[0] = nil
 			w.wanted = w.wanted[1:]
-			p.claimLocked(s)
+			if s.queued {
+				p.claimLocked(s)
+			} else if !p.unblockLocked(t) {
+				continue // its caller's ctx ended: it failed unrun
+			}
 		}
 		p.stats.Running++
 		p.active++
@@ -346,7 +359,6 @@ func (p *Pool) lendLocked(w *worker) *lend {
 	p.active--
 	p.claimForLocked(w)
 	p.serveStarvedLocked()
-	p.recheckLocked()
 	return l
 }
 

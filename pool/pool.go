@@ -98,7 +98,9 @@ type Pool struct {
 	//     task starts only while active < bound (after a Resize, active may
 	//     exceed bound until enough return).
 	//   - the idle workers are parked on wake, the reaper armed; waiters is
-	//     empty unless the queue is full and no worker idle.
+	//     empty unless the queue is full and no worker idle, and holds no
+	//     task's submitter (submit asks before it blocks) nor, while Close
+	//     drains, anyone.
 	//   - a goroutine in byID runs tasks for its worker, and only the
 	//     top level's runs one (nest.go).
 
@@ -139,6 +141,10 @@ type Pool struct {
 	errs       []error
 	ctxSkipped bool
 	closedGo   bool
+	// handedBack counts the blocked submitters' tasks that Close handed
+	// back, whose submitters still find out whether they are tasks (await):
+	// Close waits for them.
+	handedBack int
 }
 
 // phase is where a Pool is in its life: see Pool.
@@ -205,14 +211,28 @@ func (p *Pool) Resize(n int) {
 	p.mu.Lock()
 	p.bound = n
 	var starts []*worker
+	var admitted *waiter
 	for p.stats.Workers < int64(p.bound) {
 		t := p.dequeueLocked()
 		if t == nil {
-			break
+			// Nothing queued, yet a submitter may wait (QueueSize(0)): its
+			// task goes straight to the new worker, as in nextLocked.
+			wt, wtask := p.popStartableWaiterLocked()
+			if wt == nil {
+				break
+			}
+			wt.next, admitted = admitted, wt
+			if !p.acceptLocked(wtask) {
+				continue
+			}
+			p.startNowLocked(wtask) // its key is free
+			t = wtask
 		}
 		starts = append(starts, p.startLocked(t))
+		// The room t left goes to the blocked submitters at once, so that
+		// the loop starts workers for their tasks too.
+		admitted = p.admitLocked(admitted)
 	}
-	admitted := p.admitLocked(nil) // the room the started tasks left
 	var leaving []*worker
 	for p.stats.Workers > int64(p.bound) && len(p.idle) > 0 {
 		w := p.idle[len(p.idle)-1]

@@ -162,11 +162,8 @@ func TestReviewIdleTimeout(t *testing.T) {
 // of the pool" (a Group made outside the pool), and the package doc "What a
 // task adds never blocks on the full queue" (doc.go:39), while another task
 // of the pool runs (not every worker adding).
-//
-// Submit, Go and Group.Go (made outside) fail this today: see
-// review_failing_test.go, not committed.
 func TestReviewTaskAddsAtFullQueueNeverBlocks(t *testing.T) {
-	rvTaskAddsAtFullQueue(t, "SubmitContext")
+	rvTaskAddsAtFullQueue(t, "SubmitContext", "Submit", "Go", "GroupMadeOutside")
 }
 
 func rvTaskAddsAtFullQueue(t *testing.T, hows ...string) {
@@ -644,10 +641,8 @@ func TestReviewBlockedCountsSubmitters(t *testing.T) {
 // being drained may still add children", with the package doc's "What a
 // task adds ... is the task's child" (doc.go:39-40): a running task adds
 // with Submit and Go (no ctx) and with SubmitContext during the drain.
-//
-// Submit and Go fail this today: see review_failing_test.go, not committed.
 func TestReviewDrainAcceptsTaskChildren(t *testing.T) {
-	rvDrainAcceptsTaskChildren(t, "SubmitContext")
+	rvDrainAcceptsTaskChildren(t, "SubmitContext", "Submit", "Go")
 }
 
 func rvDrainAcceptsTaskChildren(t *testing.T, hows ...string) {
@@ -753,6 +748,56 @@ func TestReviewNestedBound(t *testing.T) {
 			t.Errorf("queue %d: %d task functions ran at once, bound 3 then 4", q, n)
 		}
 	}
+}
+
+// TestReviewTaskWaitingForBlockedSubmitterLends checks Future.Wait's doc
+// (future.go:26-28, which Group.Wait refers to: "Called from a task of the
+// pool, Wait lends its worker (see [Future.Wait])"): "Called from a task of
+// the same pool while the awaited task is queued (or a submitter is blocked
+// on the full queue), Wait lends the calling task's worker", and the package
+// doc "nothing waits for a task that no worker will run" (doc.go:46). A task
+// waits in Group.Wait for a group (made outside) whose Go, from outside, is
+// blocked on the full queue.
+func TestReviewTaskWaitingForBlockedSubmitterLends(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		p := pool.New(ctx, 1, pool.QueueSize(1))
+		g := pool.NewGroup[int](context.Background(), p)
+		start := make(chan struct{})
+		waiter := pool.Submit(p, func(context.Context) (int, error) {
+			<-start
+			vs, err := g.Wait()
+			if err != nil {
+				return 0, err
+			}
+			return vs[0], nil
+		})
+		queued := pool.Submit(p, rvRet(1)) // fills the queue
+		addDone := make(chan struct{})
+		go func() {
+			defer close(addDone)
+			g.Go(rvRet(2)) // blocks: the queue is full
+		}()
+		synctest.Wait()
+		if s := p.Stats(); s.Blocked != 1 || s.Running != 1 || s.Queued != 1 {
+			t.Fatalf("setup: %+v", s)
+		}
+		close(start)
+		select {
+		case <-waiter.Done():
+			if v, err := waiter.Wait(); v != 2 || err != nil {
+				t.Errorf("waiter: %d, %v; want 2, nil", v, err)
+			}
+		case <-time.After(time.Hour):
+			t.Errorf("a task in Group.Wait, waiting for a blocked submitter's task, hangs: %+v", p.Stats())
+			cancel()
+		}
+		<-addDone
+		queued.Wait()
+		waiter.Wait()
+		p.Close()
+	})
 }
 
 // TestReviewPanicThroughNestingIsTheLeafs checks GUARANTEES 20 "A panic that
@@ -868,7 +913,7 @@ func TestReviewFutureDoneAndTryWait(t *testing.T) {
 
 // TestReviewResizeGrowStartsQueuedAtOnce checks Resize's doc "Growing starts
 // workers for the queued tasks at once" (with the queue's tasks only; with a
-// submitter blocked on the full queue, see review_failing_test.go).
+// submitter blocked on the full queue, see the next test).
 func TestReviewResizeGrowStartsQueuedAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := pool.New(context.Background(), 1, pool.QueueSize(3))
@@ -897,6 +942,51 @@ func TestReviewResizeGrowStartsQueuedAtOnce(t *testing.T) {
 		}
 		close(release)
 		for _, f := range fs {
+			f.Wait()
+		}
+		p.Close()
+	})
+}
+
+// TestReviewResizeGrowStartsBlockedSubmittersTask checks Resize's doc
+// "Growing starts workers for the queued tasks at once", with the queue full
+// and a submitter blocked on it, and the package invariant that a queued task
+// has a worker coming (DESIGN: workers "are started as queued tasks need
+// them"): the blocked submitter's task, let into the queue by the room the
+// first start left, gets a worker too, by the time Resize returns.
+func TestReviewResizeGrowStartsBlockedSubmittersTask(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := pool.New(context.Background(), 1, pool.QueueSize(1))
+		release := make(chan struct{})
+		s0, s1, s2 := make(chan struct{}), make(chan struct{}), make(chan struct{})
+		f0 := pool.Submit(p, rvBlock(s0, release, 0))
+		<-s0
+		f1 := pool.Submit(p, rvBlock(s1, release, 1)) // queued
+		var f2 *pool.Future[int]
+		submitted := make(chan struct{})
+		go func() {
+			f2 = pool.Submit(p, rvBlock(s2, release, 2)) // blocked
+			close(submitted)
+		}()
+		synctest.Wait()
+		if s := p.Stats(); s.Running != 1 || s.Queued != 1 || s.Blocked != 1 {
+			t.Fatalf("setup: %+v", s)
+		}
+		p.Resize(3)
+		if s := p.Stats(); s.Running != 3 || s.Queued != 0 || s.Blocked != 0 || s.Workers != 3 {
+			t.Errorf("when Resize(3) returns: %+v, want 3 running and workers, none queued or blocked", s)
+		}
+		synctest.Wait()
+		for i, c := range []chan struct{}{s1, s2} {
+			select {
+			case <-c:
+			default:
+				t.Errorf("task %d not started after Resize(3): %+v", i+1, p.Stats())
+			}
+		}
+		close(release)
+		<-submitted
+		for _, f := range []*pool.Future[int]{f0, f1, f2} {
 			f.Wait()
 		}
 		p.Close()

@@ -126,8 +126,8 @@ func (p *Pool) GoContext(ctx context.Context, fn func(ctx context.Context) error
 //
 // Every child of a task of the pool waits beyond the queue's size rather than
 // block, since the task's worker may be what it waits for: a task is known
-// by its ctx, which carries its worker's slot, or, when the queue is full, by
-// the calling goroutine, one of the pool's.
+// by its ctx, which carries its worker's slot, or, when the queue is full
+// (or Close drains), by the calling goroutine, one of the pool's.
 func (p *Pool) submit(t task, block bool) bool {
 	s := t.state()
 	var cerr error
@@ -146,6 +146,11 @@ func (p *Pool) submit(t task, block bool) bool {
 		// The order of the cases is their precedence: Close beats the end of
 		// ctx, which beats the caller's ctx, which beats room.
 		switch {
+		case p.phase == draining && !asked:
+			// Refused unless a task adds it: find out (see await).
+			p.mu.Unlock()
+			asked, child = true, p.ownWorker() != nil
+			continue
 		case p.phase != open && !(p.phase == draining && child):
 			p.refuseLocked(t)
 		case p.ended:
@@ -175,17 +180,12 @@ func (p *Pool) submit(t task, block bool) bool {
 		case child:
 			p.stats.Submitted++
 			p.enqueueLocked(t) // beyond the queue's size
-		case !asked && p.stats.Blocked+1 >= int64(p.active):
-			// The caller may be the last task function running, and a task
-			// of the pool's: finding out takes a look at its stack
-			// (microseconds), paid only while the blocked submitters may
-			// be all that run (see await).
-			p.mu.Unlock()
-			asked, child = true, p.ownWorker() != nil
-			continue
 		default:
-			p.await(t, asked) // unlocks mu
-			return true
+			if p.await(t) { // unlocks mu
+				return true
+			}
+			asked, child = true, true // a task of the pool's, which must not block
+			continue
 		}
 		p.mu.Unlock()
 		return true
