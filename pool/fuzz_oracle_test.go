@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -94,6 +95,8 @@ func (s *fuzzRun) check(t *testing.T) {
 		case n == 1:
 			// The held and nested tasks see their ctx end, or not.
 			w = sequential(id, tk.kind, endable && g == sequential(id, tk.kind, true))
+		case tk.call == cGroupGoKey && g != describe(id, nil) && (s.canceled || tk.afterClose):
+			// Its Group's Wait gives the pool's end or ErrClosed.
 		case g == poolSkip && s.canceled,
 			g == callerSkip && callerEnds,
 			g == describe(0, pool.ErrClosed) && tk.afterClose,
@@ -115,7 +118,7 @@ func (s *fuzzRun) check(t *testing.T) {
 		switch {
 		case tk.kind == kGoexit && n == 1 && isGo(tk.call):
 			goexitsRan++
-		case n == 0 && (isGo(tk.call) || tk.call == cContextEnds || tk.call == cContextEnded):
+		case n == 0 && (isGo(tk.call) || tk.call == cContextEnds || tk.call == cContextEnded || tk.call == cGroupGoKey):
 			slack++
 		case n == 0 && g == poolSkip:
 			skipped++ // Submit, TrySubmit and a lasting SubmitContext
@@ -131,6 +134,7 @@ func (s *fuzzRun) check(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("tasks (-want +got):\n%s", diff)
 	}
+	s.checkKeys(t)
 	if goexits != goexitsRan {
 		t.Errorf("Wait returned ErrGoexit %d times, for %d Go tasks that called Goexit", goexits, goexitsRan)
 	}
@@ -145,7 +149,109 @@ func (s *fuzzRun) check(t *testing.T) {
 
 // isGo reports whether call's task gives its error to Wait.
 func isGo(call int) bool {
-	return call == cGo || call == cGo2 || call == cTryGo || call == cGoContext
+	return call == cGo || call == cGo2 || call == cTryGo || call == cGoContext || call == cGoKey
+}
+
+// checkKeys checks that each key's tasks started one at a time, in the
+// order they were added: among those that ran, whatever became of the
+// others (the outcomes, which check compares, say a failure stops none).
+func (s *fuzzRun) checkKeys(t *testing.T) {
+	t.Helper()
+	for i := range s.keys {
+		k := &s.keys[i]
+		for _, o := range k.overlap {
+			t.Errorf("key %d: %s", i, o)
+		}
+		for j := 1; j < len(k.started); j++ {
+			if k.started[j] <= k.started[j-1] {
+				t.Errorf("key %d: its tasks started in the order %v, not the order added", i, k.started)
+				break
+			}
+		}
+	}
+}
+
+// checkTurns queues prog's first 64 bytes as tasks behind workers held by a
+// gate, each in group b % (groups+1) (the last: Pool.Go, no Group), frees
+// one worker, and checks the order the tasks start in: within a group, the
+// order added; and between two tasks of a group (or before its first), at
+// most one task of each other group. All are queued from the start, and
+// with one worker free the order they start in is the order of the queue.
+func checkTurns(t *testing.T, workers, groups int, prog []byte) {
+	t.Helper()
+	if len(prog) > 64 {
+		prog = prog[:64]
+	}
+	if len(prog) < 2 {
+		return
+	}
+	p := pool.New(context.Background(), workers, pool.QueueSize(len(prog)))
+	first, rest := make(chan struct{}), make(chan struct{})
+	var up sync.WaitGroup
+	up.Add(workers)
+	for i := range workers {
+		gate := rest
+		if i == 0 {
+			gate = first
+		}
+		p.Go(func(context.Context) error { up.Done(); <-gate; return nil })
+	}
+	up.Wait()
+	var mu sync.Mutex
+	var order []int // tasks, in the order they started
+	var started sync.WaitGroup
+	started.Add(len(prog))
+	gs := make([]*pool.Group[int], groups)
+	for i := range gs {
+		gs[i] = pool.NewGroup[int](context.Background(), p)
+	}
+	groupOf := make([]int, len(prog))
+	for i, b := range prog {
+		fn := func(context.Context) (int, error) {
+			mu.Lock()
+			order = append(order, i)
+			mu.Unlock()
+			started.Done()
+			return i, nil
+		}
+		groupOf[i] = int(b) % (groups + 1)
+		if groupOf[i] == groups {
+			p.Go(func(ctx context.Context) error { _, err := fn(ctx); return err })
+		} else {
+			gs[groupOf[i]].Go(fn)
+		}
+	}
+	close(first)
+	started.Wait()
+	close(rest)
+	for i, g := range gs {
+		if _, err := g.Wait(); err != nil {
+			t.Errorf("group %d: Wait returned %v", i, err)
+		}
+	}
+	if err := p.Close(); err != nil {
+		t.Errorf("Close returned %v", err)
+	}
+	last := make([]int, groups+1)   // each group's last task started
+	lastAt := make([]int, groups+1) // and its place in order
+	for g := range last {
+		last[g], lastAt[g] = -1, -1
+	}
+	for at, i := range order {
+		g := groupOf[i]
+		if i <= last[g] {
+			t.Fatalf("group %d: task %d started after task %d, added later; order %v, groups %v", g, i, last[g], order, groupOf)
+		}
+		var seen [6]int
+		for _, j := range order[lastAt[g]+1 : at] {
+			h := groupOf[j]
+			if seen[h]++; seen[h] > 1 {
+				t.Fatalf("group %d: task %d started behind 2 tasks of group %d since its last; order %v, groups %v",
+					g, i, h, order, groupOf)
+			}
+		}
+		last[g], lastAt[g] = i, at
+	}
 }
 
 // outcome says what became of task id: what its Future holds, or for a Go
@@ -155,6 +261,8 @@ func (s *fuzzRun) outcome(id int, goErrs map[int]error) string {
 	switch {
 	case tk.refused:
 		return refused
+	case tk.group != nil:
+		return tk.groupGave
 	case tk.future != nil:
 		v, ok, err := tk.future.TryWait()
 		if !ok {

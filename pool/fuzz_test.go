@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -25,46 +26,65 @@ import (
 // Group made with its ctx. The pool's ctx is canceled before call cancelAt
 // and Close begins, on a goroutine of its own, before call closeAt, if prog
 // is that long.
+//
+// keys, if not 0, gives the program 1 to 4 keys: bit 7 of a byte whose task
+// is not nested then makes its call keyed (SubmitKey for the Submit calls,
+// Pool.GoKey for Go and TryGo, Group.GoKey for the others), with key
+// (id + keys>>2) % nkeys. Each keyed task records its key's sequence number
+// when it starts; check wants them increasing, one task of a key at a time.
+// Then checkTurns runs prog's first bytes as tasks of 2 to 5 groups (by
+// keys>>4) queued behind held workers and checks the order they start in.
 func FuzzPool(f *testing.F) {
-	f.Add(uint8(0), uint8(0), []byte{}, uint16(0), uint16(0))
-	f.Add(uint8(3), uint8(4), []byte{0, 8, 2, 16, 24, 32, 40, 56, 7, 1, 3, 4, 5, 6}, uint16(99), uint16(99))
-	f.Add(uint8(1), uint8(0), []byte{40, 40, 0, 1, 2, 3, 7, 0, 1, 2, 3}, uint16(5), uint16(99))
-	f.Add(uint8(2), uint8(8), []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, uint16(99), uint16(6))
-	f.Add(uint8(4), uint8(16), []byte("every kind of call and task, canceled and closed"), uint16(20), uint16(30))
-	f.Add(uint8(2), uint8(1), []byte{32, 34, 35, 32, 34, 36, 37, 39, 33, 32, 34}, uint16(7), uint16(7))
-	f.Add(uint8(8), uint8(2), []byte{60, 61, 62, 63, 56, 57, 58, 59, 56, 60, 7, 56}, uint16(10), uint16(3))
-	f.Fuzz(func(t *testing.T, workers, queue uint8, prog []byte, cancelAt, closeAt uint16) {
-		if len(prog) > 400 {
-			prog = prog[:400]
+	f.Add(uint8(0), uint8(0), []byte{}, uint16(0), uint16(0), uint8(0))
+	f.Add(uint8(3), uint8(4), []byte{0, 8, 2, 16, 24, 32, 40, 56, 7, 1, 3, 4, 5, 6}, uint16(99), uint16(99), uint8(0))
+	f.Add(uint8(1), uint8(0), []byte{40, 40, 0, 1, 2, 3, 7, 0, 1, 2, 3}, uint16(5), uint16(99), uint8(0))
+	f.Add(uint8(2), uint8(8), []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, uint16(99), uint16(6), uint8(0))
+	f.Add(uint8(4), uint8(16), []byte("every kind of call and task, canceled and closed"), uint16(20), uint16(30), uint8(0))
+	f.Add(uint8(2), uint8(1), []byte{32, 34, 35, 32, 34, 36, 37, 39, 33, 32, 34}, uint16(7), uint16(7), uint8(0))
+	f.Add(uint8(8), uint8(2), []byte{60, 61, 62, 63, 56, 57, 58, 59, 56, 60, 7, 56}, uint16(10), uint16(3), uint8(0))
+	f.Add(uint8(3), uint8(6), []byte{0x80, 0x82, 0x84, 0x90, 0x98, 0xa0, 0x80, 0x82, 0x86, 0x81, 0x83, 0x85, 0x87, 0x80}, uint16(99), uint16(99), uint8(2))
+	f.Add(uint8(1), uint8(2), []byte{0xa8, 0x80, 0x82, 0x84, 0xa8, 0x80, 0x82, 0x84, 0x90, 0x80, 0x07, 0x80}, uint16(9), uint16(99), uint8(0x11))
+	f.Add(uint8(7), uint8(16), []byte{0xa8, 0xa8, 0x80, 0x98, 0x82, 0x84, 0xa8, 0x85, 0x81, 0x80, 0x82}, uint16(99), uint16(8), uint8(0x37))
+	f.Fuzz(fuzzPool)
+}
+
+// fuzzPool is FuzzPool's body.
+func fuzzPool(t *testing.T, workers, queue uint8, prog []byte, cancelAt, closeAt uint16, keys uint8) {
+	if len(prog) > 400 {
+		prog = prog[:400]
+	}
+	s := newFuzzRun(int(workers%8)+1, int(queue%17), len(prog))
+	if keys != 0 {
+		s.setKeys(1+int(keys&3), int(keys>>2))
+	}
+	defer s.cancel()
+	for i, b := range prog {
+		if i == int(cancelAt) {
+			s.cancel()
+			s.canceled = true
 		}
-		s := newFuzzRun(int(workers%8)+1, int(queue%17), len(prog))
-		defer s.cancel()
-		for i, b := range prog {
-			if i == int(cancelAt) {
-				s.cancel()
-				s.canceled = true
-			}
-			if i == int(closeAt) {
-				s.releaseAll()
-				go func() { s.closed <- s.p.Close() }()
-				s.closing = true
-			}
-			s.do(i, b)
-			checkInvariant(t, s.p.Stats())
+		if i == int(closeAt) {
+			s.releaseAll()
+			go func() { s.closed <- s.p.Close() }()
+			s.closing = true
 		}
-		s.releaseAll()
-		if s.closing {
-			s.errs = append(s.errs, flatten(<-s.closed)...)
-		} else {
-			s.errs = append(s.errs, flatten(s.p.Close())...)
-		}
-		s.errs = append(s.errs, flatten(s.p.Wait())...)
-		s.waits += 2
-		for _, cancel := range s.cancels {
-			cancel()
-		}
-		s.check(t)
-	})
+		s.do(i, b)
+		checkInvariant(t, s.p.Stats())
+	}
+	s.releaseAll()
+	if s.closing {
+		s.errs = append(s.errs, flatten(<-s.closed)...)
+	} else {
+		s.errs = append(s.errs, flatten(s.p.Close())...)
+	}
+	s.errs = append(s.errs, flatten(s.p.Wait())...)
+	s.waits += 2
+	for _, cancel := range s.cancels {
+		cancel()
+	}
+	s.waitGroups()
+	s.check(t)
+	checkTurns(t, int(workers%8)+1, 2+int(keys>>4&3), prog)
 }
 
 // Task kinds, from bits 3 to 5 of a program's byte.
@@ -94,11 +114,25 @@ const (
 	cTrySubmitContext // for cTrySubmit, with a caller's ctx that lives
 	cTryGo            // for cGo
 	cGoContext        // for cGo2, with a caller's ctx that lives
+
+	// With bit 7 set, the task not nested, and keys in the program:
+	cSubmitKey  // for cSubmit, cTrySubmit and the SubmitContext calls
+	cGoKey      // Pool.GoKey, for cGo and cTryGo
+	cGroupGoKey // Group.GoKey on a Group of its own, for cGo2 and cGoContext
 )
 
-// callOf returns the call that b says.
-func callOf(b byte) int {
+// callOf returns the call that b says, in a program with keyed calls or not.
+func callOf(b byte, keyed bool) int {
 	call := int(b & 7)
+	if keyed && b&(1<<7) != 0 && kinds[b>>3&7] != kNested && call != cWait {
+		switch call {
+		case cGo:
+			return cGoKey
+		case cGo2:
+			return cGroupGoKey
+		}
+		return cSubmitKey
+	}
 	if b&(1<<6) != 0 {
 		switch call {
 		case cTrySubmit:
@@ -130,6 +164,9 @@ type fuzzTask struct {
 	childRan   atomic.Int32      // whether a nested task's child ran
 	future     *pool.Future[int] // nil for Go and Wait, and for TrySubmit's false
 	refused    bool              // TrySubmit reported false
+	key, seq   int               // a keyed task's key and its number in it; key -1 if none
+	group      *pool.Group[int]  // Group.GoKey's, of this task alone
+	groupGave  string            // what its Wait gave
 	// Whether the pool's ctx had been canceled, or Close launched, before
 	// the call.
 	afterCancel, afterClose bool
@@ -150,6 +187,25 @@ type fuzzRun struct {
 	closed            chan error
 	errs              []error // Wait's and Close's, flattened
 	waits             int     // calls of Wait and Close
+
+	// The keys, if the program has any: keys[k] is key k's.
+	keys     []fuzzKey
+	keyShift int          // a task's key is (id + keyShift) % len(keys)
+	heldKeys map[int]bool // the keys of the held tasks added since the last release
+}
+
+// fuzzKey is what a program knows of one of its keys.
+type fuzzKey struct {
+	added   int          // tasks added with it
+	running atomic.Int32 // its tasks running
+	mu      sync.Mutex
+	started []int    // the sequence numbers of its tasks, as they started
+	overlap []string // a task started while another of the key ran
+}
+
+// setKeys gives the program n keys.
+func (s *fuzzRun) setKeys(n, shift int) {
+	s.keys, s.keyShift = make([]fuzzKey, n), shift
 }
 
 func newFuzzRun(workers, queue, n int) *fuzzRun {
@@ -168,26 +224,41 @@ func newFuzzRun(workers, queue, n int) *fuzzRun {
 func (s *fuzzRun) releaseAll() {
 	close(s.release)
 	s.release, s.held = make(chan struct{}), 0
+	clear(s.heldKeys)
 }
 
 // do makes the call that b says, as call id.
 func (s *fuzzRun) do(id int, b byte) {
 	tk := &s.tasks[id]
-	tk.call, tk.kind, tk.inGroup = callOf(b), kinds[b>>3&7], b&(1<<7) != 0
+	tk.call, tk.kind, tk.inGroup = callOf(b, s.keys != nil), kinds[b>>3&7], b&(1<<7) != 0
 	tk.afterCancel, tk.afterClose = s.canceled, s.closing
+	tk.key = -1
+	if keyed(tk.call) {
+		tk.key = (id + s.keyShift) % len(s.keys)
+		k := &s.keys[tk.key]
+		tk.seq = k.added
+		k.added++
+	}
 	if tk.call == cWait {
 		s.releaseAll()
 		s.errs = append(s.errs, flatten(s.p.Wait())...)
 		s.waits++
 		return
 	}
-	if !tries(tk.call) && s.held >= s.workers {
-		// Every worker may be held: a call that blocks on a full queue
-		// would wait for ever. Let them go first.
+	if !tries(tk.call) && (s.held >= s.workers || tk.key >= 0 && s.heldKeys[tk.key]) {
+		// Every worker may be held, or the key's tasks wait for a held
+		// one: a call that blocks on a full queue would wait for ever. Let
+		// them go first.
 		s.releaseAll()
 	}
 	if tk.kind == kHeld {
 		s.held++
+		if tk.key >= 0 {
+			if s.heldKeys == nil {
+				s.heldKeys = make(map[int]bool)
+			}
+			s.heldKeys[tk.key] = true
+		}
 	}
 	fn := s.task(id)
 	switch tk.call {
@@ -205,6 +276,13 @@ func (s *fuzzRun) do(id int, b byte) {
 	case cTrySubmitContext:
 		tk.future, _ = pool.TrySubmitContext(context.Background(), s.p, fn)
 		tk.refused = tk.future == nil
+	case cSubmitKey:
+		tk.future = pool.SubmitKey(s.p, fuzzKeyID(tk.key), fn)
+	case cGoKey:
+		s.p.GoKey(fuzzKeyID(tk.key), func(ctx context.Context) error { _, err := fn(ctx); return err })
+	case cGroupGoKey:
+		tk.group = pool.NewGroup[int](context.Background(), s.p)
+		tk.group.GoKey(fuzzKeyID(tk.key), fn)
 	default:
 		ctx, cancel := context.WithCancel(context.Background())
 		if tk.call == cContextEnded {
@@ -215,6 +293,41 @@ func (s *fuzzRun) do(id int, b byte) {
 			cancel()
 		}
 		s.cancels = append(s.cancels, cancel) // cContext's lives on
+	}
+}
+
+// fuzzKeyID is the key the pool sees for a program's key k.
+type fuzzKeyID int
+
+// keyed reports whether call adds a task with a key.
+func keyed(call int) bool {
+	return call == cSubmitKey || call == cGoKey || call == cGroupGoKey
+}
+
+// waitGroups waits for the Groups of Group.GoKey, once the pool is closed.
+func (s *fuzzRun) waitGroups() {
+	for id := range s.tasks {
+		tk := &s.tasks[id]
+		if tk.group == nil {
+			continue
+		}
+		tk.groupGave = groupGave(tk.group)
+	}
+}
+
+// groupGave says what g's Wait gave for its one task: Wait panics with a
+// task's panic.
+func groupGave(g *pool.Group[int]) (gave string) {
+	defer func() {
+		if r := recover(); r != nil {
+			err, _ := r.(error)
+			gave = describe(0, err)
+		}
+	}()
+	if vs, err := g.Wait(); err != nil {
+		return describe(0, err)
+	} else {
+		return describe(vs[0], nil)
 	}
 }
 
@@ -229,6 +342,16 @@ func (s *fuzzRun) task(id int) func(context.Context) (int, error) {
 	release := s.release
 	return func(ctx context.Context) (int, error) {
 		tk.ran.Add(1)
+		if tk.key >= 0 {
+			k := &s.keys[tk.key]
+			k.mu.Lock()
+			if n := k.running.Add(1); n != 1 {
+				k.overlap = append(k.overlap, fmt.Sprintf("task %d (number %d) started with %d of its key running", id, tk.seq, n-1))
+			}
+			k.started = append(k.started, tk.seq)
+			k.mu.Unlock()
+			defer k.running.Add(-1) // as it returns, panics or calls Goexit
+		}
 		switch tk.kind {
 		case kError:
 			return 0, fuzzErr{id, nil}
