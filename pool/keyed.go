@@ -33,19 +33,28 @@ func SubmitKey[R any](p *Pool, key any, fn func(ctx context.Context) (R, error))
 
 // GoKey is [Pool.Go] for a task with a key, ordered as [SubmitKey] orders
 // it: fn's error, or its panic, goes to the next [Pool.Wait] or Close, and
-// does not stop the key's later tasks. GoKey allocates a Future besides fn.
+// does not stop the key's later tasks. GoKey allocates one task besides fn.
 // It panics if key is nil, not comparable or NaN, or if fn is nil.
 func (p *Pool) GoKey(key any, fn func(ctx context.Context) error) {
 	checkKey("Pool.GoKey", key)
 	if fn == nil {
 		panic("pool: Pool.GoKey called with nil func")
 	}
-	f := newFuture(p, nil, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, fn(ctx)
-	})
-	f.s.key, f.s.toWait = key, true
-	p.submit(f, true)
+	t := &keyGoTask{fn: fn}
+	t.s.pool, t.s.key, t.s.toWait = p, key, true
+	t.s.settled.Add(1) // settle's Done, though no one waits
+	p.submit(t, true)
 }
+
+// keyGoTask is a task of GoKey: its state, for the key and for toWait, and
+// fn, in one allocation (a Future would need a closure around fn besides).
+type keyGoTask struct {
+	s  taskState
+	fn func(ctx context.Context) error
+}
+
+func (t *keyGoTask) call(ctx context.Context) error { return t.fn(ctx) }
+func (t *keyGoTask) state() *taskState              { return &t.s }
 
 // checkKey panics, naming fn, if key cannot key a task: nil, or not equal to
 // itself (NaN), or of a type that == panics on (a slice, a map, a func, or a
