@@ -15,22 +15,6 @@ func mapxNestedLeaf(v any) int {
 	panic(v)
 }
 
-// recoverNested calls f and returns the *errgroupx.PanicError it panics with,
-// or nil if it returns; a panic of another type fails the test.
-func recoverNested(t *testing.T, f func()) (pe *errgroupx.PanicError) {
-	t.Helper()
-	defer func() {
-		if v := recover(); v != nil {
-			var ok bool
-			if pe, ok = v.(*errgroupx.PanicError); !ok {
-				t.Fatalf("panicked with %T %v, want *errgroupx.PanicError", v, v)
-			}
-		}
-	}()
-	f()
-	return nil
-}
-
 // wantLeafsPanic checks that pe is the leaf's own PanicError: the one its
 // call's ctx was canceled with, its value, a stack whose first frame is the
 // leaf, and not one PanicError wrapped in another per level.
@@ -62,7 +46,7 @@ func wantLeafsPanic(t *testing.T, pe *errgroupx.PanicError, leafCtx context.Cont
 // leaf's own PanicError.
 func TestNestedMapPanicIsTheLeafs(t *testing.T) {
 	var leafCtx context.Context
-	pe := recoverNested(t, func() {
+	pe := catchPanic(t, func() {
 		_, _ = mapx.Map(context.Background(), []int{0, 1}, 2, func(ctx context.Context, v int) (int, error) {
 			out, err := mapx.Map(ctx, []int{0, 1, 2}, 1, func(ctx context.Context, w int) (int, error) {
 				if v == 1 && w == 1 {
@@ -80,7 +64,7 @@ func TestNestedMapPanicIsTheLeafs(t *testing.T) {
 // Three levels, through ForEach and MapSeq: the same.
 func TestNestedMapPanicThreeLevels(t *testing.T) {
 	var leafCtx context.Context
-	pe := recoverNested(t, func() {
+	pe := catchPanic(t, func() {
 		_ = mapx.ForEach(context.Background(), []int{0}, 1, func(ctx context.Context, _ int) error {
 			for _, err := range mapx.MapSeq(ctx, func(yield func(int) bool) { yield(0) }, 1,
 				func(ctx context.Context, _ int) (int, error) {
