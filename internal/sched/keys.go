@@ -33,11 +33,7 @@ func (q *Queue[T, G]) PushKey(t T, g G, k any) {
 		if q.keys == nil {
 			q.keys = make(map[any]*key[T, G])
 		}
-		if n := len(q.spareKeys); n > 0 {
-			s, q.spareKeys = q.spareKeys[n-1], q.spareKeys[:n-1]
-		} else {
-			s = new(key[T, G])
-		}
+		s = reuse(&q.spareKeys)
 		s.id = k
 		q.keys[k] = s
 		q.ready(t, g, s)
@@ -74,9 +70,7 @@ func (q *Queue[T, G]) next(s *key[T, G]) {
 	if s.waiting.n == 0 {
 		delete(q.keys, s.id)
 		s.id = nil
-		if len(q.spareKeys) < spares && len(s.waiting.buf) <= spareRing {
-			q.spareKeys = append(q.spareKeys, s)
-		}
+		keep(&q.spareKeys, s, len(s.waiting.buf))
 		return
 	}
 	w := s.waiting.pop()
