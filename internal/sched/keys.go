@@ -1,5 +1,7 @@
 package sched
 
+import "slices"
+
 // A key is the state of one key: its first task, ready (in its group's FIFO)
 // or out, and the tasks waiting behind that one. It exists from the push of
 // the key's first task until Done finds nothing waiting.
@@ -70,7 +72,10 @@ func (q *Queue[T, G]) next(s *key[T, G]) {
 	if s.waiting.n == 0 {
 		delete(q.keys, s.id)
 		s.id = nil
-		keep(&q.spareKeys, s, len(s.waiting.buf))
+		keep(&q.spareKeys, s, len(s.waiting.buf), max(spares, len(q.keys)))
+		if len(q.keys) == 0 && len(q.spareKeys) > spares {
+			q.spareKeys = slices.Clone(q.spareKeys[:spares])
+		}
 		return
 	}
 	w := s.waiting.pop()
