@@ -60,8 +60,11 @@ func (t *keyGoTask) state() *taskState              { return &t.s }
 // itself (NaN), or of a type that == panics on (a slice, a map, a func, or a
 // struct or array that holds one): a map of keys would panic, or lose it.
 func checkKey(fn string, key any) {
-	if key == nil {
+	switch key.(type) {
+	case nil:
 		panic("pool: " + fn + " called with nil key")
+	case int, int64, int32, uint, uint64, uint32, string:
+		return // the usual keys, equal to themselves: no deferred recover
 	}
 	switch eq, ok := equalsItself(key); {
 	case !ok:
