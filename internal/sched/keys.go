@@ -38,6 +38,7 @@ func (q *Queue[T, G]) PushKey(t T, g G, k any) {
 		s = reuse(&q.spareKeys)
 		s.id = k
 		q.keys[k] = s
+		q.keysPeak = max(q.keysPeak, len(q.keys))
 		q.ready(t, g, s)
 	}
 	q.n++
@@ -72,9 +73,12 @@ func (q *Queue[T, G]) next(s *key[T, G]) {
 	if s.waiting.n == 0 {
 		delete(q.keys, s.id)
 		s.id = nil
-		keep(&q.spareKeys, s, len(s.waiting.buf), max(spares, len(q.keys)))
-		if len(q.keys) == 0 && len(q.spareKeys) > spares {
-			q.spareKeys = slices.Clone(q.spareKeys[:spares])
+		keep(&q.spareKeys, s, len(s.waiting.buf), max(spares, q.keysPeak-len(q.keys)))
+		if len(q.keys) == 0 {
+			q.keysPeak = 0
+			if len(q.spareKeys) > spares {
+				q.spareKeys = slices.Clone(q.spareKeys[:spares])
+			}
 		}
 		return
 	}
