@@ -11,12 +11,14 @@ import (
 // Small groups beside a big one: on one pool shared by a server's requests,
 // a request that adds 100,000 tasks comes first, then 100 requests of 10
 // tasks come together, each from its own goroutine. Each operation runs the
-// 100 small groups twice on the same pool, first alone, then beside the big
-// group, and the metric, x-alone, divides the median small group's time in
-// the second run by its time in the first (the median operation's ratio).
-// A pool that serves its tasks first come, first served makes every small
-// group wait for the whole big group: about 100 at this size, growing with
-// it.
+// 100 small groups fairPairs times alone and as many times beside the big
+// group, on the same pool, in pairs: alone then beside, and beside then
+// alone in every other pair, so that what the machine does in a pair's
+// milliseconds weighs on both. The metric, x-alone, is the median, over the
+// pairs of every operation, of the median small group's time beside the big
+// group over its time alone in the same pair. A pool that serves its tasks
+// first come, first served makes every small group wait for the whole big
+// group: about 100 at this size, growing with it.
 const (
 	// fairWorkers is the size of the pool that the groups share.
 	fairWorkers = 8
@@ -24,6 +26,14 @@ const (
 	// in each: the same at every size of the big group.
 	fairSmallGroups = 100
 	fairSmallTasks  = 10
+	// fairPairs is how many pairs of runs, alone and beside the big group,
+	// an operation makes. One pair's ratio is a ratio of two times of a
+	// millisecond or so, in which a collection (the big group allocates
+	// tens of MB), a scheduler's time slice (10 ms) or another process can
+	// land in either run: it went from 0.3 to 45 from one operation to the
+	// next for the same pool. The median of 9 moves by far less, and
+	// fanout-bench takes the median of its runs' medians.
+	fairPairs = 9
 	// fairStall is how long the big group's adds may make no progress
 	// before the small groups come anyway: with its first tasks holding
 	// every worker, an add that blocks while the pool is full blocks for
@@ -37,8 +47,8 @@ const (
 )
 
 // fairTrial starts a contender's shared pool, outside the timed part, and
-// has each operation run the small groups alone, then beside a big group
-// of n tasks.
+// has each operation run the small groups fairPairs times alone and as many
+// times beside a big group of n tasks, in pairs.
 //
 // In both runs fairWorkers tasks hold the workers while the groups are
 // added: in the first, those of a group of their own; in the second, the
@@ -59,30 +69,38 @@ func fairTrial(c *Contender, n int) *trial {
 		bigRuns:   make([]int32, n),
 		smallRuns: make([]int32, fairSmallGroups*fairSmallTasks),
 	}
-	var ratios []float64 // each operation's
-	ops := 0
+	var ratios []float64 // each pair's, of every operation
+	pairs := 0
 	return &trial{
 		run: func() {
-			ops++
-			alone := f.alone()
-			beside := f.besideBig(n)
-			ratios = append(ratios, float64(beside)/float64(max(alone, 1)))
+			for i := range fairPairs {
+				pairs++
+				var alone, beside time.Duration
+				if i%2 == 0 {
+					alone = f.alone()
+					beside = f.besideBig(n)
+				} else {
+					beside = f.besideBig(n)
+					alone = f.alone()
+				}
+				ratios = append(ratios, float64(beside)/float64(max(alone, 1)))
+			}
 		},
 		check: func() error {
 			if err := f.firstErr(); err != nil {
 				return err
 			}
-			if err := ranOncePerOp(f.bigRuns, ops); err != nil {
-				return fmt.Errorf("big group: %w", err)
+			// Each pair runs the big group once and the small ones twice.
+			if err := ranOncePerOp(f.bigRuns, pairs); err != nil {
+				return fmt.Errorf("big group, %d pairs of runs: %w", pairs, err)
 			}
-			if err := ranOncePerOp(f.smallRuns, 2*ops); err != nil {
-				return fmt.Errorf("small groups (%d tasks each): %w", fairSmallTasks, err)
+			if err := ranOncePerOp(f.smallRuns, 2*pairs); err != nil {
+				return fmt.Errorf("small groups (%d tasks each), %d pairs of runs: %w", fairSmallTasks, pairs, err)
 			}
 			return nil
 		},
-		// The median operation's: one in which a collection or the
-		// scheduler held up the few microseconds of the small groups alone
-		// would sway a mean.
+		// The median pair's: a pair in which a collection or the scheduler
+		// held up the millisecond of one of its runs would sway a mean.
 		metric: func(int, float64) float64 {
 			if len(ratios) == 0 {
 				return 0
