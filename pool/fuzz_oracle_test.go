@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -153,21 +154,11 @@ func isGo(call int) bool {
 }
 
 // checkKeys checks that each key's tasks started one at a time, in the
-// order they were added: among those that ran, whatever became of the
-// others (the outcomes, which check compares, say a failure stops none).
+// order they were added (see keyProblems).
 func (s *fuzzRun) checkKeys(t *testing.T) {
 	t.Helper()
-	for i := range s.keys {
-		k := &s.keys[i]
-		for _, o := range k.overlap {
-			t.Errorf("key %d: %s", i, o)
-		}
-		for j := 1; j < len(k.started); j++ {
-			if k.started[j] <= k.started[j-1] {
-				t.Errorf("key %d: its tasks started in the order %v, not the order added", i, k.started)
-				break
-			}
-		}
+	for _, p := range keyProblems(s.keys) {
+		t.Errorf("%s", p)
 	}
 }
 
@@ -177,7 +168,7 @@ func (s *fuzzRun) checkKeys(t *testing.T) {
 // order added; and between two tasks of a group (or before its first), at
 // most one task of each other group. All are queued from the start, and
 // with one worker free the order they start in is the order of the queue.
-func checkTurns(t *testing.T, workers, groups int, prog []byte) {
+func checkTurns(t *testing.T, deadline time.Time, workers, groups int, prog []byte) {
 	t.Helper()
 	if len(prog) > 64 {
 		prog = prog[:64]
@@ -185,52 +176,65 @@ func checkTurns(t *testing.T, workers, groups int, prog []byte) {
 	if len(prog) < 2 {
 		return
 	}
-	p := pool.New(context.Background(), workers, pool.QueueSize(len(prog)))
-	first, rest := make(chan struct{}), make(chan struct{})
-	var up sync.WaitGroup
-	up.Add(workers)
-	for i := range workers {
-		gate := rest
-		if i == 0 {
-			gate = first
-		}
-		p.Go(func(context.Context) error { up.Done(); <-gate; return nil })
-	}
-	up.Wait()
-	var mu sync.Mutex
-	var order []int // tasks, in the order they started
-	var started sync.WaitGroup
-	started.Add(len(prog))
-	gs := make([]*pool.Group[int], groups)
-	for i := range gs {
-		gs[i] = pool.NewGroup[int](context.Background(), p)
-	}
 	groupOf := make([]int, len(prog))
 	for i, b := range prog {
-		fn := func(context.Context) (int, error) {
-			mu.Lock()
-			order = append(order, i)
-			mu.Unlock()
-			started.Done()
-			return i, nil
-		}
 		groupOf[i] = int(b) % (groups + 1)
-		if groupOf[i] == groups {
-			p.Go(func(ctx context.Context) error { _, err := fn(ctx); return err })
-		} else {
-			gs[groupOf[i]].Go(fn)
-		}
 	}
-	close(first)
-	started.Wait()
-	close(rest)
-	for i, g := range gs {
-		if _, err := g.Wait(); err != nil {
-			t.Errorf("group %d: Wait returned %v", i, err)
-		}
+	var mu sync.Mutex
+	var order []int  // tasks, in the order they started
+	var errs []error // the Groups' Wait's and Close's
+	where := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return fmt.Sprintf("in checkTurns, %d of %d tasks started: order %v, groups %v", len(order), len(prog), order, groupOf)
 	}
-	if err := p.Close(); err != nil {
-		t.Errorf("Close returned %v", err)
+	within(t, deadline, where, func() {
+		p := pool.New(context.Background(), workers, pool.QueueSize(len(prog)))
+		first, rest := make(chan struct{}), make(chan struct{})
+		var up sync.WaitGroup
+		up.Add(workers)
+		for i := range workers {
+			gate := rest
+			if i == 0 {
+				gate = first
+			}
+			p.Go(func(context.Context) error { up.Done(); <-gate; return nil })
+		}
+		up.Wait()
+		var started sync.WaitGroup
+		started.Add(len(prog))
+		gs := make([]*pool.Group[int], groups)
+		for i := range gs {
+			gs[i] = pool.NewGroup[int](context.Background(), p)
+		}
+		for i := range prog {
+			fn := func(context.Context) (int, error) {
+				mu.Lock()
+				order = append(order, i)
+				mu.Unlock()
+				started.Done()
+				return i, nil
+			}
+			if groupOf[i] == groups {
+				p.Go(func(ctx context.Context) error { _, err := fn(ctx); return err })
+			} else {
+				gs[groupOf[i]].Go(fn)
+			}
+		}
+		close(first)
+		started.Wait()
+		close(rest)
+		for i, g := range gs {
+			if _, err := g.Wait(); err != nil {
+				errs = append(errs, fmt.Errorf("group %d: Wait returned %w", i, err))
+			}
+		}
+		if err := p.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("Close returned %w", err))
+		}
+	})
+	for _, err := range errs {
+		t.Error(err)
 	}
 	last := make([]int, groups+1)   // each group's last task started
 	lastAt := make([]int, groups+1) // and its place in order

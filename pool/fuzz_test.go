@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/fanout-go/fanout/pool"
 )
@@ -33,7 +34,10 @@ import (
 // (id + keys>>2) % nkeys. Each keyed task records its key's sequence number
 // when it starts; check wants them increasing, one task of a key at a time.
 // Then checkTurns runs prog's first bytes as tasks of 2 to 5 groups (by
-// keys>>4) queued behind held workers and checks the order they start in.
+// keys>>4) queued behind held workers and checks the order they start in,
+// and checkKeyOrder runs them as keyed tasks of those groups, all queued
+// before any starts, and wants each key's to start in the order added, one
+// at a time. Runs that hang fail after runDeadline, saying where.
 func FuzzPool(f *testing.F) {
 	f.Add(uint8(0), uint8(0), []byte{}, uint16(0), uint16(0), uint8(0))
 	f.Add(uint8(3), uint8(4), []byte{0, 8, 2, 16, 24, 32, 40, 56, 7, 1, 3, 4, 5, 6}, uint16(99), uint16(99), uint8(0))
@@ -48,7 +52,9 @@ func FuzzPool(f *testing.F) {
 	f.Fuzz(fuzzPool)
 }
 
-// fuzzPool is FuzzPool's body.
+// fuzzPool is FuzzPool's body. It runs the program on a goroutine of its
+// own (within), so that a run that hangs fails with where it hangs rather
+// than hold the fuzzer until the test's timeout; the checks come after.
 func fuzzPool(t *testing.T, workers, queue uint8, prog []byte, cancelAt, closeAt uint16, keys uint8) {
 	if len(prog) > 400 {
 		prog = prog[:400]
@@ -58,33 +64,49 @@ func fuzzPool(t *testing.T, workers, queue uint8, prog []byte, cancelAt, closeAt
 		s.setKeys(1+int(keys&3), int(keys>>2))
 	}
 	defer s.cancel()
+	deadline := time.Now().Add(runDeadline)
+	within(t, deadline, func() string { return s.where(prog) }, func() { s.run(prog, int(cancelAt), int(closeAt)) })
+	for _, st := range s.stats {
+		checkInvariant(t, st)
+	}
+	s.check(t)
+	checkTurns(t, deadline, int(workers%8)+1, 2+int(keys>>4&3), prog)
+	checkKeyOrder(t, deadline, int(workers%8)+1, 1+int(keys&3), 2+int(keys>>4&3), prog)
+}
+
+// run makes prog's calls, cancels the pool's ctx before call cancelAt and
+// launches Close before call closeAt, then closes the pool and waits for
+// it. It does not use t: it may go on after within has failed t.
+func (s *fuzzRun) run(prog []byte, cancelAt, closeAt int) {
 	for i, b := range prog {
-		if i == int(cancelAt) {
+		s.at.Store(int32(i))
+		if i == cancelAt {
 			s.cancel()
 			s.canceled = true
 		}
-		if i == int(closeAt) {
+		if i == closeAt {
 			s.releaseAll()
 			go func() { s.closed <- s.p.Close() }()
 			s.closing = true
 		}
 		s.do(i, b)
-		checkInvariant(t, s.p.Stats())
+		s.stats = append(s.stats, s.p.Stats())
 	}
+	s.at.Store(atClose)
 	s.releaseAll()
 	if s.closing {
 		s.errs = append(s.errs, flatten(<-s.closed)...)
 	} else {
 		s.errs = append(s.errs, flatten(s.p.Close())...)
 	}
+	s.at.Store(atWait)
 	s.errs = append(s.errs, flatten(s.p.Wait())...)
 	s.waits += 2
 	for _, cancel := range s.cancels {
 		cancel()
 	}
+	s.at.Store(atGroups)
 	s.waitGroups()
-	s.check(t)
-	checkTurns(t, int(workers%8)+1, 2+int(keys>>4&3), prog)
 }
 
 // Task kinds, from bits 3 to 5 of a program's byte.
@@ -185,8 +207,11 @@ type fuzzRun struct {
 
 	canceled, closing bool
 	closed            chan error
-	errs              []error // Wait's and Close's, flattened
-	waits             int     // calls of Wait and Close
+	errs              []error      // Wait's and Close's, flattened
+	waits             int          // calls of Wait and Close
+	stats             []pool.Stats // after each call
+
+	at atomic.Int32 // the call run makes, or atClose, atWait, atGroups
 
 	// The keys, if the program has any: keys[k] is key k's.
 	keys     []fuzzKey
@@ -344,13 +369,8 @@ func (s *fuzzRun) task(id int) func(context.Context) (int, error) {
 		tk.ran.Add(1)
 		if tk.key >= 0 {
 			k := &s.keys[tk.key]
-			k.mu.Lock()
-			if n := k.running.Add(1); n != 1 {
-				k.overlap = append(k.overlap, fmt.Sprintf("task %d (number %d) started with %d of its key running", id, tk.seq, n-1))
-			}
-			k.started = append(k.started, tk.seq)
-			k.mu.Unlock()
-			defer k.running.Add(-1) // as it returns, panics or calls Goexit
+			k.begin(id, tk.seq)
+			defer k.end() // as it returns, panics or calls Goexit
 		}
 		switch tk.kind {
 		case kError:
