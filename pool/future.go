@@ -29,15 +29,17 @@ func (f *Future[R]) Wait() (R, error) {
 	if f.s.key != nil {
 		f.s.pool.checkKeyWait("Future.Wait", &f.s)
 	}
-	if !f.s.completed() && f.s.pool.mayNeedLend(&f.s) {
-		p := f.s.pool
-		if wt := p.beginWait(context.Background()); wt.w != nil {
-			p.waitFor(wt, &f.s, f, nil)
-			p.endWait(wt)
+	if !f.s.completed() {
+		if p := f.s.pool; p.mayNeedLend(&f.s) {
+			if wt := p.beginWait(context.Background()); wt.w != nil {
+				p.waitFor(wt, &f.s, f, nil)
+				p.endWait(wt)
+			}
 		}
+		f.s.settled.Wait() // no channel to make
 	}
-	// The WaitGroup orders the writes of val and err before this return.
-	f.s.settled.Wait()
+	// The CompareAndSwap in settle, or the WaitGroup, orders the writes of
+	// val and err before this return.
 	return f.val, f.s.err
 }
 
@@ -70,14 +72,19 @@ func (f *Future[R]) WaitContext(ctx context.Context) (R, error) {
 	if f.s.key != nil {
 		p.checkKeyWait("Future.WaitContext", &f.s)
 	}
-	var wt waiting
-	if p.slotOf(ctx) != nil || p.mayNeedLend(&f.s) {
-		wt = p.beginWait(ctx)
+	var ok bool
+	if lv := p.slotOf(ctx); lv != nil {
+		ok = p.waitInTask(ctx, lv, &f.s, f)
+	} else {
+		var wt waiting
+		if p.mayNeedLend(&f.s) {
+			wt = p.beginWait(ctx)
+		}
+		ok = p.waitFor(wt, &f.s, f, ctx.Done())
+		p.endWait(wt)
 	}
-	ok := p.waitFor(wt, &f.s, f, ctx.Done())
-	p.endWait(wt)
 	if ok {
-		return f.Wait()
+		return f.val, f.s.err // waitFor saw the task complete
 	}
 	var zero R
 	return zero, ctx.Err()
@@ -96,13 +103,21 @@ func (p *Pool) mayNeedLend(s *taskState) bool {
 // newFuture returns a Future for fn, not yet completed. ctx is the caller's,
 // or nil.
 func newFuture[R any](p *Pool, ctx context.Context, fn func(ctx context.Context) (R, error)) *Future[R] {
-	f := &Future[R]{fn: fn}
-	f.s.pool = p
-	if ctx != nil {
-		f.s.caller = &caller{ctx: ctx}
+	if ctx == nil {
+		f := &Future[R]{fn: fn}
+		f.s.pool = p
+		f.s.settled.Add(1)
+		return f
 	}
-	f.s.settled.Add(1)
-	return f
+	// One allocation for both: BenchmarkNestedMap's allocs/op.
+	fc := &struct {
+		f Future[R]
+		c caller
+	}{}
+	fc.f.fn, fc.f.s.pool, fc.f.s.caller = fn, p, &fc.c
+	fc.c.ctx = ctx
+	fc.f.s.settled.Add(1)
+	return &fc.f
 }
 
 // A task is what the queue holds: a *Future[R] for Submit, a goTask for Go.
@@ -257,6 +272,9 @@ func (s *taskState) completed() bool {
 	ch := s.done.Load()
 	if ch == nil {
 		return false
+	}
+	if ch == closedChan {
+		return true
 	}
 	select {
 	case <-*ch:
