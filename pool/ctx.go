@@ -51,6 +51,12 @@ func (p *Pool) runCtx(c *caller, lv *level) (context.Context, func()) {
 		// A group's ctx ends with the pool's already (NewGroup).
 		return lv.taskCtx(cctx, nil), nop
 	}
+	if lc := c.late; lc != nil {
+		// Made with the task (newFuture), released when it is settled:
+		// two allocations fewer a task, a closure one of them.
+		lc.lv, lc.cctx = lv, cctx
+		return lc, nop
+	}
 	lc := &lateCtx{lv: lv, cctx: cctx}
 	return lc, lc.release
 }

@@ -109,6 +109,24 @@ func newFuture[R any](p *Pool, ctx context.Context, fn func(ctx context.Context)
 		f.s.settled.Add(1)
 		return f
 	}
+	if p.isTaskCtx(ctx) {
+		return newCallerFuture(p, ctx, fn) // runs with ctx as it is (runCtx)
+	}
+	// One allocation for the three: BenchmarkNestedMap's allocs/op.
+	fc := &struct {
+		f Future[R]
+		c caller
+		l lateCtx
+	}{}
+	fc.f.fn, fc.f.s.pool, fc.f.s.caller = fn, p, &fc.c
+	fc.c.ctx, fc.c.late = ctx, &fc.l
+	fc.f.s.settled.Add(1)
+	return &fc.f
+}
+
+// newCallerFuture is newFuture for a ctx that needs no lateCtx: a task's own
+// or, for a Group, one that ends with the pool's.
+func newCallerFuture[R any](p *Pool, ctx context.Context, fn func(ctx context.Context) (R, error)) *Future[R] {
 	// One allocation for both: BenchmarkNestedMap's allocs/op.
 	fc := &struct {
 		f Future[R]
@@ -207,6 +225,9 @@ type caller struct {
 	// group is the task's Group, if any: told when the task fails and when
 	// it is settled. Never changed.
 	group taskGroup
+	// late is the ctx the task runs with if ctx may outlive the pool's
+	// (runCtx), made with the task and released when it is settled, or nil.
+	late *lateCtx
 	// wantedBy is the worker of a task that waited for this one before its
 	// submitter was blocked, if any: a Group's Wait sees a task as Go adds
 	// it. await asks it to run the task (nest.go). Guarded by the pool's mu.
@@ -252,8 +273,15 @@ func (s *taskState) settle(err error) {
 		close(*s.done.Load()) // Done's channel: Done won the race
 	}
 	s.settled.Done()
-	if c := s.caller; c != nil && c.group != nil {
-		c.group.settled()
+	if c := s.caller; c != nil {
+		if c.late != nil {
+			// What the task's ctx merged with the pool's ends with it.
+			// Its locks take no lock of the pool's.
+			c.late.release()
+		}
+		if c.group != nil {
+			c.group.settled()
+		}
 	}
 }
 
