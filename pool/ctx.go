@@ -100,7 +100,8 @@ func (c *lateCtx) get() *taskCtx {
 	return tc
 }
 
-// release ends the merge, if made, when the task returns.
+// release ends the merge, if made, once the task has returned: taskState.wake
+// calls it, or run for a lateCtx made by runCtx.
 func (c *lateCtx) release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()

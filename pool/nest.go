@@ -371,7 +371,11 @@ func (p *Pool) help(w *worker, h *helper) {
 // the next task for the level's helper to run, unless it is dying.
 func (p *Pool) finishHelped(w *worker, t task, err error, dying bool) (next task) {
 	p.groupFailed(t, err)
+	s := t.state()
 	p.mu.Lock()
+	if s != nil {
+		s.wakeLater = true // after Unlock below
+	}
 	p.doneLocked(t, err)
 	w.running = false
 	p.active--
@@ -390,6 +394,9 @@ func (p *Pool) finishHelped(w *worker, t task, err error, dying bool) (next task
 	p.serveStarvedLocked()
 	p.checkDrainedLocked()
 	p.mu.Unlock()
+	if s != nil {
+		s.wake()
+	}
 	return next
 }
 
