@@ -191,8 +191,6 @@ var closedChan = func() *chan struct{} {
 type taskState struct {
 	err error // written before settle publishes it
 
-	// fin is set when the task completes: what completed reads.
-	fin atomic.Bool
 	// settled counts 1 until the task's waiters are woken: a WaitGroup
 	// costs no allocation, and Done's channel is made only for those who
 	// ask.
@@ -216,6 +214,10 @@ type taskState struct {
 	// wakeLater tells settle to leave the waking to its caller, who calls
 	// wake once it has unlocked mu. Guarded by the pool's mu.
 	wakeLater bool
+	// fin is set when the task completes: what completed reads. (Here,
+	// beside the bools, it takes no room of its own: Future[int] is 96
+	// bytes.)
+	fin atomic.Bool
 	// key is the task's key (SubmitKey, GoKey), or nil. Never changed.
 	key any
 }
