@@ -38,7 +38,7 @@ func (f *Future[R]) Wait() (R, error) {
 		}
 		f.s.settled.Wait() // no channel to make
 	}
-	// The CompareAndSwap in settle, or the WaitGroup, orders the writes of
+	// The store of fin in settle, or the WaitGroup, orders the writes of
 	// val and err before this return.
 	return f.val, f.s.err
 }
@@ -178,8 +178,8 @@ func (p *Pool) settleStateLocked(s *taskState, err error) {
 	}
 }
 
-// closedChan is what taskState.done holds once a task has completed before
-// any Done asked for a channel: shared, and closed already.
+// closedChan is what taskState.done holds once a task's waiters are woken
+// before any Done or wait asked for a channel: shared, and closed already.
 var closedChan = func() *chan struct{} {
 	c := make(chan struct{})
 	close(c)
@@ -289,8 +289,8 @@ func (s *taskState) settle(err error) {
 
 // wake wakes the waiters of s, which has completed, and releases what its
 // ctx merged with the pool's. Called after mu is unlocked (wakeLater), it
-// spares the lock's holders a goroutine's wake-up: finishHelped's took 13%
-// of BenchmarkNestedMap's time.
+// spares the lock's holders a goroutine's wake-up: finishHelped's, under
+// mu, cost BenchmarkNestedMap a tenth of its time.
 func (s *taskState) wake() {
 	if !s.done.CompareAndSwap(nil, closedChan) {
 		close(*s.done.Load()) // a channel that Done or a wait made first
