@@ -51,6 +51,12 @@ func (p *Pool) runCtx(c *caller, lv *level) (context.Context, func()) {
 		// A group's ctx ends with the pool's already (NewGroup).
 		return lv.taskCtx(cctx, nil), nop
 	}
+	if lc := c.late; lc != nil {
+		// Made with the task (newFuture), released when it is settled:
+		// two allocations fewer a task, a closure one of them.
+		lc.lv, lc.cctx = lv, cctx
+		return lc, nop
+	}
 	lc := &lateCtx{lv: lv, cctx: cctx}
 	return lc, lc.release
 }
@@ -94,7 +100,8 @@ func (c *lateCtx) get() *taskCtx {
 	return tc
 }
 
-// release ends the merge, if made, when the task returns.
+// release ends the merge, if made, once the task has returned: taskState.wake
+// calls it, or run for a lateCtx made by runCtx.
 func (c *lateCtx) release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -127,7 +127,7 @@ func (g *Group[R]) add(fn func(ctx context.Context) (R, error), method string) *
 		// AfterFunc skips them all at once.
 		g.after(g.ctx, g.dropQueued)
 	}
-	f := newFuture(g.p, g.ctx, fn)
+	f := newCallerFuture(g.p, g.ctx, fn) // g.ctx ends with the pool's (NewGroup)
 	f.s.caller.group = g
 	return f
 }

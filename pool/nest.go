@@ -146,8 +146,11 @@ func (p *Pool) slotOf(ctx context.Context) *level {
 func (p *Pool) mayRun(lv *level) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	w := lv.w
-	return lv.n == len(w.lends) && w.running
+	return lv.mayRunLocked()
+}
+
+func (lv *level) mayRunLocked() bool {
+	return lv.n == len(lv.w.lends) && lv.w.running
 }
 
 // Lend lends lv's worker if the calling goroutine runs its task: nest.Lender,
@@ -207,18 +210,57 @@ func (p *Pool) waitFor(wt waiting, s *taskState, t task, gaveUp <-chan struct{})
 		default:
 		}
 		p.mu.Lock()
-		p.observeEndLocked()
-		switch {
-		case p.ended:
-		case s.queued || s.blocked:
-			w.wanted = append(w.wanted, t) // a keyed t: see nextWantedLocked
-			p.claimForLocked(w)
-		case s.caller != nil:
-			// Not yet added, or running: should its submitter block, w
-			// runs it (await).
-			s.caller.wantedBy = w
-		}
+		p.wantLocked(w, s, t)
 		p.mu.Unlock()
+	}
+	return park(s, gaveUp)
+}
+
+// waitInTask is waitFor for WaitContext with a ctx that carries lv's slot:
+// in one lock, it tells a goroutine that cannot run the task at lv's top
+// level (the common case: a goroutine the task handed its ctx to, while the
+// task waits) and claims s for lv's worker; else it waits as Wait does.
+func (p *Pool) waitInTask(ctx context.Context, lv *level, s *taskState, t task) bool {
+	gaveUp := ctx.Done()
+	select {
+	case <-gaveUp:
+		return s.completed() // a ctx that has ended claims nothing
+	default:
+	}
+	p.mu.Lock()
+	if !lv.mayRunLocked() {
+		p.wantLocked(lv.w, s, t)
+		p.mu.Unlock()
+		return park(s, gaveUp)
+	}
+	p.mu.Unlock()
+	wt := p.beginWait(ctx)
+	ok := p.waitFor(wt, s, t, gaveUp)
+	p.endWait(wt)
+	return ok
+}
+
+// wantLocked asks w to run s, queued or with its submitter blocked, when
+// free; or, should its submitter block later, to run it then (await).
+func (p *Pool) wantLocked(w *worker, s *taskState, t task) {
+	p.observeEndLocked()
+	switch {
+	case p.ended || s.completed():
+	case s.queued || s.blocked:
+		w.wanted = append(w.wanted, t) // a keyed t: see nextWantedLocked
+		p.claimForLocked(w)
+	case s.caller != nil:
+		// Not yet added, or running: should its submitter block, w
+		// runs it (await).
+		s.caller.wantedBy = w
+	}
+}
+
+// park blocks until s completes, and reports true; or, once gaveUp is
+// closed, reports whether s has completed.
+func park(s *taskState, gaveUp <-chan struct{}) bool {
+	if s.completed() {
+		return true
 	}
 	if gaveUp == nil {
 		s.settled.Wait() // no channel to make
@@ -329,7 +371,11 @@ func (p *Pool) help(w *worker, h *helper) {
 // the next task for the level's helper to run, unless it is dying.
 func (p *Pool) finishHelped(w *worker, t task, err error, dying bool) (next task) {
 	p.groupFailed(t, err)
+	s := t.state()
 	p.mu.Lock()
+	if s != nil {
+		s.wakeLater = true // after Unlock below
+	}
 	p.doneLocked(t, err)
 	w.running = false
 	p.active--
@@ -348,6 +394,9 @@ func (p *Pool) finishHelped(w *worker, t task, err error, dying bool) (next task
 	p.serveStarvedLocked()
 	p.checkDrainedLocked()
 	p.mu.Unlock()
+	if s != nil {
+		s.wake()
+	}
 	return next
 }
 
