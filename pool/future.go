@@ -36,9 +36,11 @@ func (f *Future[R]) Wait() (R, error) {
 				p.endWait(wt)
 			}
 		}
-		f.s.settled.Wait() // no channel to make
+		if f.s.parkNow() {
+			f.s.settled.Wait() // no channel to make
+		}
 	}
-	// The store of fin in settle, or the WaitGroup, orders the writes of
+	// The store of finBit in settle, or the WaitGroup, orders the writes of
 	// val and err before this return.
 	return f.val, f.s.err
 }
@@ -162,20 +164,22 @@ func (g goTask) call(ctx context.Context) error { return g(ctx) }
 func (goTask) state() *taskState                { return nil }
 
 // settleLocked completes t with err, and keeps for Wait the error of a task
-// of Go or GoContext.
-func (p *Pool) settleLocked(t task, err error) {
+// of Go or GoContext. It reports what settle does.
+func (p *Pool) settleLocked(t task, err error) (woke bool) {
 	if s := t.state(); s != nil {
-		p.settleStateLocked(s, err)
+		return p.settleStateLocked(s, err)
 	} else if err != nil {
 		p.errs = append(p.errs, err)
 	}
+	return false
 }
 
-func (p *Pool) settleStateLocked(s *taskState, err error) {
-	s.settle(err)
+func (p *Pool) settleStateLocked(s *taskState, err error) (woke bool) {
+	woke = s.settle(err)
 	if s.toWait && err != nil {
 		p.errs = append(p.errs, err)
 	}
+	return woke
 }
 
 // closedChan is what taskState.done holds once a task's waiters are woken
@@ -214,10 +218,11 @@ type taskState struct {
 	// wakeLater tells settle to leave the waking to its caller, who calls
 	// wake once it has unlocked mu. Guarded by the pool's mu.
 	wakeLater bool
-	// fin is set when the task completes: what completed reads. (Here,
+	// flags holds finBit, set when the task completes (what completed
+	// reads), and parkedBit, set by a waiter before it blocks. (Here,
 	// beside the bools, it takes no room of its own: Future[int] is 96
 	// bytes.)
-	fin atomic.Bool
+	flags atomic.Uint32
 	// key is the task's key (SubmitKey, GoKey), or nil. Never changed.
 	key any
 }
@@ -245,7 +250,7 @@ type caller struct {
 // taskGroup is what the pool knows of a Group.
 type taskGroup interface {
 	failed(err error) // a task of its ran and failed with err
-	settled()         // a task of its completed, ran or not
+	settled() bool    // a task of its completed, ran or not; true if that woke its Wait
 }
 
 // callerCtx returns the task's caller's ctx, or nil. s may be nil.
@@ -274,18 +279,32 @@ func (s *taskState) stopDrop() {
 
 // settle completes the task with err. It is called exactly once per task,
 // and wakes the task's waiters unless wakeLater is set.
-func (s *taskState) settle(err error) {
+//
+// It reports whether a goroutine may be blocked on the task's completion: a
+// Wait that parked, a Done channel, or its Group's Wait, woken by the last
+// of the group's tasks.
+func (s *taskState) settle(err error) (woke bool) {
 	s.err = err
 	// A release: a goroutine that sees the task complete sees err and the
 	// Future's val too.
-	s.fin.Store(true)
-	if c := s.caller; c != nil && c.group != nil {
-		c.group.settled()
+	woke = s.flags.Or(finBit)&parkedBit != 0 || s.done.Load() != nil
+	if c := s.caller; c != nil && c.group != nil && c.group.settled() {
+		woke = true
 	}
 	if !s.wakeLater {
 		s.wake()
 	}
+	return woke
 }
+
+const (
+	finBit    = 1 << iota // the task has completed
+	parkedBit             // a waiter has blocked, or is about to
+)
+
+// parkNow marks s as waited for, and reports whether it has not completed:
+// then the caller blocks, and settle knows it may wake it.
+func (s *taskState) parkNow() bool { return s.flags.Or(parkedBit)&finBit == 0 }
 
 // wake wakes the waiters of s, which has completed, and releases what its
 // ctx merged with the pool's. Called after mu is unlocked (wakeLater), it
@@ -314,7 +333,7 @@ func (s *taskState) callerErr() error {
 }
 
 // completed reports whether the task has completed, without blocking.
-func (s *taskState) completed() bool { return s.fin.Load() }
+func (s *taskState) completed() bool { return s.flags.Load()&finBit != 0 }
 
 func (s *taskState) doneChan() <-chan struct{} {
 	if ch := s.done.Load(); ch != nil {

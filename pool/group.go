@@ -25,6 +25,10 @@ type Group[R any] struct {
 	afters sync.WaitGroup  // the AfterFuncs registered and not stopped: Wait waits for them
 
 	mu sync.Mutex
+	// idle is signaled, on mu, when pending drops to 0 while sleepers Waits
+	// sleep on it.
+	idle     sync.Cond
+	sleepers int
 	// Guarded by mu. ctx is the tasks' ctx, made when a task is added to a
 	// group with none pending, and canceled when none is left; stops stop
 	// the AfterFuncs made with it. So a group left without Wait is attached
@@ -57,7 +61,9 @@ func NewGroup[R any](ctx context.Context, p *Pool) *Group[R] {
 		panic("pool: NewGroup called with nil Pool")
 	}
 	// A task's own ctx alone is known to end with the pool's.
-	return &Group[R]{p: p, parent: ctx, linked: !p.isTaskCtx(ctx)}
+	g := &Group[R]{p: p, parent: ctx, linked: !p.isTaskCtx(ctx)}
+	g.idle.L = &g.mu
+	return g
 }
 
 // Go adds a task of the group that calls fn, as [SubmitContext] does with the
@@ -141,19 +147,24 @@ func (g *Group[R]) after(ctx context.Context, f func()) {
 	}))
 }
 
-// settled counts a task of the group as completed: the pool calls it, maybe
-// under its mu, which is why g.mu is never held while calling the pool.
-func (g *Group[R]) settled() {
+// settled counts a task of the group as completed, and reports whether that
+// woke a Wait: the pool calls it, maybe under its mu, which is why g.mu is
+// never held while calling the pool.
+func (g *Group[R]) settled() bool {
 	g.mu.Lock()
-	g.doneLocked()
-	g.mu.Unlock()
+	defer g.mu.Unlock()
+	return g.doneLocked()
 }
 
 // doneLocked counts a pending task as done, and detaches the group from the
-// contexts once none is left.
-func (g *Group[R]) doneLocked() {
+// contexts once none is left, waking the Waits that sleep on idle.
+func (g *Group[R]) doneLocked() (woke bool) {
 	if g.pending--; g.pending > 0 {
-		return
+		return false
+	}
+	if g.sleepers > 0 {
+		g.idle.Broadcast()
+		woke = true
 	}
 	for _, stop := range g.stops {
 		if stop() {
@@ -165,6 +176,7 @@ func (g *Group[R]) doneLocked() {
 		g.cancel(nil)
 		g.ctx = nil // the next task gets a new one
 	}
+	return woke
 }
 
 // Wait blocks until every task of the group has completed, then returns their
@@ -190,7 +202,20 @@ func (g *Group[R]) Wait() ([]R, error) {
 	}
 	wt := p.beginWait(g.parent)
 	var tasks []*Future[R]
-	for i := 0; ; i++ {
+	if wt.w == nil {
+		// Not a task, so nothing to run while waiting: one sleep until no
+		// task is pending, rather than a wake at each task's end.
+		g.mu.Lock()
+		for g.pending > 0 {
+			g.sleepers++
+			g.idle.Wait()
+			g.sleepers--
+		}
+		g.waited = true
+		tasks = g.tasks
+		g.mu.Unlock()
+	}
+	for i := 0; tasks == nil; i++ {
 		g.mu.Lock()
 		if i == len(g.tasks) {
 			// Every task added so far has completed, and none can add

@@ -263,7 +263,9 @@ func park(s *taskState, gaveUp <-chan struct{}) bool {
 		return true
 	}
 	if gaveUp == nil {
-		s.settled.Wait() // no channel to make
+		if s.parkNow() {
+			s.settled.Wait() // no channel to make
+		}
 		return true
 	}
 	select {

@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"runtime"
 	"runtime/pprof"
 	"time"
 
@@ -67,9 +68,16 @@ func (p *Pool) work(w *worker, t task) {
 				return
 			}
 		}
-		var ok bool
-		if t, ok = p.finish(w, t, p.run(w, t, nil)); !ok {
+		var ok, woke bool
+		if t, ok, woke = p.finish(w, t, p.run(w, t, nil)); !ok {
 			return
+		}
+		if woke && t != nil {
+			// The task's waiter, woken, is next on this P, yet a worker
+			// with more to run would keep the P for its time slice: a
+			// Group's Wait returned tens of milliseconds late beside a
+			// big group (bench's FairGroups).
+			runtime.Gosched()
 		}
 	}
 }
@@ -148,11 +156,12 @@ type skipped struct{ err error }
 func (skipped) Error() string { return "pool: skipped" }
 
 // finish settles t, which ran on w's own goroutine, counts it and returns w's
-// next task, or nil with ok true to go idle, or ok false if w has left.
-func (p *Pool) finish(w *worker, t task, err error) (next task, ok bool) {
+// next task, or nil with ok true to go idle, or ok false if w has left; and
+// whether settling t woke a goroutine (settle).
+func (p *Pool) finish(w *worker, t task, err error) (next task, ok, woke bool) {
 	p.groupFailed(t, err)
 	p.mu.Lock()
-	p.doneLocked(t, err)
+	woke = p.doneLocked(t, err)
 	w.running = false
 	w.wanted = nil // what its task's waiters still want, workers will run
 	p.active--
@@ -163,7 +172,7 @@ func (p *Pool) finish(w *worker, t task, err error) (next task, ok bool) {
 	p.checkDrainedLocked()
 	p.mu.Unlock()
 	admitted.release()
-	return next, ok
+	return next, ok, woke
 }
 
 // groupFailed tells t's Group, first, that t ran and failed with err, so
@@ -181,8 +190,8 @@ func (p *Pool) groupFailed(t task, err error) {
 }
 
 // doneLocked counts t, which was running, as completed or skipped, and
-// settles it.
-func (p *Pool) doneLocked(t task, err error) {
+// settles it, reporting what settle does.
+func (p *Pool) doneLocked(t task, err error) (woke bool) {
 	p.stats.Running--
 	if s := t.state(); s != nil && s.key != nil {
 		p.queue.Done(s.key) // whatever became of t
@@ -194,9 +203,9 @@ func (p *Pool) doneLocked(t task, err error) {
 			p.ctxSkipped = true
 			err = p.endErr
 			if s := t.state(); s != nil {
-				s.settle(err)
+				return s.settle(err)
 			}
-			return
+			return false
 		}
 		err = sk.err
 	} else {
@@ -205,7 +214,7 @@ func (p *Pool) doneLocked(t task, err error) {
 			p.stats.Failed++
 		}
 	}
-	p.settleLocked(t, err)
+	return p.settleLocked(t, err)
 }
 
 // nextLocked takes the next task off the queue for w, counted as running on
@@ -322,7 +331,7 @@ func (p *Pool) goexit(w *worker, t task, h *helper, err error) {
 		return
 	}
 	w.level.key = nil // before the worker runs another task
-	if next, ok := p.finish(w, t, err); ok {
+	if next, ok, _ := p.finish(w, t, err); ok {
 		p.goroutines.Add(1)
 		go p.work(w, next)
 	}
