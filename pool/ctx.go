@@ -36,32 +36,28 @@ type merged struct {
 	err error
 }
 
-// runCtx returns the ctx that a task with a caller's ctx runs with on w's
-// slot, and what to call when the task returns.
-func (p *Pool) runCtx(c *caller, lv *level) (context.Context, func()) {
+// runCtx returns the ctx that a task with a caller's ctx runs with on lv's
+// slot.
+func (p *Pool) runCtx(c *caller, lv *level) context.Context {
 	cctx := c.ctx
 	if p.isTaskCtx(cctx) {
 		// A task's own ctx, handed to its child: it ends with the pool's.
 		if p.slotOf(cctx) == lv {
-			return cctx, nop
+			return cctx
 		}
-		return lv.taskCtx(cctx, nil), nop
+		return lv.taskCtx(cctx, nil)
 	}
 	if c.group != nil {
 		// A group's ctx ends with the pool's already (NewGroup).
-		return lv.taskCtx(cctx, nil), nop
+		return lv.taskCtx(cctx, nil)
 	}
-	if lc := c.late; lc != nil {
-		// Made with the task (newFuture), released when it is settled:
-		// two allocations fewer a task, a closure one of them.
-		lc.lv, lc.cctx = lv, cctx
-		return lc, nop
-	}
-	lc := &lateCtx{lv: lv, cctx: cctx}
-	return lc, lc.release
+	// Any other caller's ctx has its lateCtx, made with the task (newFuture)
+	// and released when it is settled: two allocations fewer a task, a
+	// closure one of them.
+	lc := c.late
+	lc.lv, lc.cctx = lv, cctx
+	return lc
 }
-
-func nop() {}
 
 // A lateCtx is the ctx of a task whose caller's ctx may outlive the pool's:
 // the merge with the pool's end (a taskCtx with merged) is made only when
@@ -101,7 +97,7 @@ func (c *lateCtx) get() *taskCtx {
 }
 
 // release ends the merge, if made, once the task has returned: taskState.wake
-// calls it, or run for a lateCtx made by runCtx.
+// calls it.
 func (c *lateCtx) release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()

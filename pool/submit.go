@@ -41,9 +41,9 @@ func TrySubmit[R any](p *Pool, fn func(ctx context.Context) (R, error)) (*Future
 //
 // Called with the ctx of a task of the pool, or one derived from it, the task
 // is that task's child: SubmitContext never blocks, and [Future.WaitContext]
-// with that ctx may run it on the task's worker. Besides the Future it
-// allocates a record of ctx, the ctx fn runs with, and an AfterFunc while
-// queued. It panics if ctx or fn is nil.
+// with that ctx may run it on the task's worker. It allocates the Future,
+// with what it keeps of ctx, and an AfterFunc on ctx while queued; fn's ctx
+// costs more once fn asks it for its end. It panics if ctx or fn is nil.
 func SubmitContext[R any](ctx context.Context, p *Pool, fn func(ctx context.Context) (R, error)) *Future[R] {
 	if ctx == nil {
 		panic("pool: SubmitContext called with nil Context")

@@ -120,9 +120,7 @@ func (p *Pool) run(w *worker, t task, h *helper) (err error) {
 	}
 	ctx := lv.ctx
 	if c := s.callerOf(); c != nil {
-		var release func()
-		ctx, release = p.runCtx(c, lv)
-		defer release()                 // deferred, so that a Goexit releases it too
+		ctx = p.runCtx(c, lv)
 		pprof.SetGoroutineLabels(c.ctx) // the labels fn's ctx carries, looked up without a merge
 	}
 	if s != nil && s.key != nil {
