@@ -283,7 +283,8 @@ func park(s *taskState, gaveUp <-chan struct{}) bool {
 func (p *Pool) nextWantedLocked(w *worker) task {
 	for len(w.wanted) > 0 && w.freeLocked() {
 		t := w.wanted[0]
-		if s := t.state(); !(s.queued || s.blocked) || p.ended {
+		s := t.state()
+		if !(s.queued || s.blocked) || p.ended {
 			w.wanted[0] = nil
 			w.wanted = w.wanted[1:]
 			continue
@@ -297,7 +298,7 @@ func (p *Pool) nextWantedLocked(w *worker) task {
 			}
 			return nil
 		}
-		if s := t.state(); s.key != nil {
+		if s.key != nil {
 			// A keyed task must not start out of its key's order: the
 			// free worker serves the queue, in its order, until the
 			// task wanted has run (maybe there). It keeps nothing from
@@ -310,7 +311,8 @@ func (p *Pool) nextWantedLocked(w *worker) task {
 			w.wanted[0] = nil
 			w.wanted = w.wanted[1:]
 			if s.queued {
-				p.claimLocked(s)
+				p.unqueueLocked(s) // claimed: dead in the queue
+				p.compactLocked()
 			} else if !p.unblockLocked(t) {
 				continue // its caller's ctx ended: it failed unrun
 			}

@@ -94,17 +94,6 @@ func (p *Pool) dequeueLocked() task {
 	}
 }
 
-// claimLocked takes the queued task s out of the queue for a waiter to run
-// it, and reports whether it did: not if a worker took it, or it was skipped.
-func (p *Pool) claimLocked(s *taskState) bool {
-	if p.ended || !s.queued {
-		return false
-	}
-	p.unqueueLocked(s)
-	p.compactLocked()
-	return true
-}
-
 // drop skips the queued task s because its caller's ctx ended: the
 // AfterFunc that enqueueLocked registers, and a Group's when its ctx ends.
 func (p *Pool) drop(s *taskState) {
@@ -367,7 +356,7 @@ func (p *Pool) await(t task) bool {
 		mine := w.t != nil
 		if mine {
 			p.unwaitLocked(w)
-			p.giveUpLocked(t, skipError("the caller's", t.state().callerCtx()))
+			p.settleLocked(t, skipError("the caller's", t.state().callerCtx()))
 		}
 		p.mu.Unlock()
 		if !mine {
@@ -399,16 +388,12 @@ func (p *Pool) admitLocked(chain *waiter) *waiter {
 // fails, uncounted.
 func (p *Pool) acceptLocked(t task) bool {
 	if err := t.state().callerErr(); err != nil {
-		p.giveUpLocked(t, err)
+		p.settleLocked(t, err)
 		return false
 	}
 	p.stats.Submitted++
 	return true
 }
-
-// giveUpLocked fails t, whose caller's ctx ended before the pool accepted
-// it: not counted, but a GoContext task's error still reaches Wait.
-func (p *Pool) giveUpLocked(t task, err error) { p.settleLocked(t, err) }
 
 // release wakes the submitters of a chain of waiters.
 func (w *waiter) release() {

@@ -157,7 +157,7 @@ func (p *Pool) submit(t task, block bool) bool {
 			p.stats.Submitted++
 			p.skipLocked(t)
 		case cerr != nil:
-			p.giveUpLocked(t, cerr) // given up before it was accepted: not counted
+			p.settleLocked(t, cerr) // given up before it was accepted: not counted
 		case len(p.idle) > 0 && p.startNowLocked(t):
 			// An idle worker means no task ready in the queue: t is next.
 			w := p.popIdleLocked()
