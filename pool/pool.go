@@ -40,12 +40,11 @@ func QueueSize(n int) Option { return func(c *config) { c.queue = n } }
 // panics if d is negative.
 func IdleTimeout(d time.Duration) Option { return func(c *config) { c.idleFor = d } }
 
-// defaultIdle is IdleTimeout's default, chosen with BenchmarkIdleTimeout:
-// a timeout shorter than the pauses between bursts of work restarts every
-// worker at every burst (with 0, 109 starts for 1,000 tiny tasks on 8
-// workers, 4 times the time a task), and any longer one costs the same. A
-// second outlasts a server's pauses between requests, and a pool left idle
-// still gives its goroutines back within two.
+// defaultIdle is IdleTimeout's default (BenchmarkIdleTimeout): a timeout
+// shorter than the pauses between bursts restarts every worker at every burst
+// (with 0, 109 starts for 1,000 tiny tasks on 8 workers, 4 times the time a
+// task); a second outlasts a server's pauses and still frees an idle pool's
+// goroutines within two.
 const defaultIdle = time.Second
 
 // A Pool runs tasks on at most a bound of worker goroutines, fed from a
@@ -57,52 +56,48 @@ const defaultIdle = time.Second
 // [testing/synctest] bubble must be used only there, and one made outside
 // only outside.
 type Pool struct {
-	// Where the code is: the queue and the blocked submitters in queue.go;
-	// a worker's life (start, idle, leave, Goexit) in worker.go; nested
-	// work (lends, helpers, who is a task) in nest.go; the end of ctx, Wait
-	// and Close in lifecycle.go; the adders in submit.go; a task's ctx in
-	// ctx.go; Future and Group in their files. Each changes the state below
-	// under mu, and only what its file is named after.
+	// Files: queue.go the queue and blocked submitters; worker.go a
+	// worker's life; nest.go nested work; lifecycle.go the end of ctx, Wait
+	// and Close; submit.go the adders; ctx.go a task's ctx. Each changes,
+	// under mu, only the state it is named after.
 	//
-	// A Pool is in one of three phases, moved forward by Close alone:
+	// Phases, moved forward by Close alone:
 	//
 	//	open      tasks are accepted.
-	//	draining  Close waits for the queued and running tasks; only the
-	//	          children of tasks are accepted.
+	//	draining  Close waits for queued and running tasks; only children
+	//	          of tasks are accepted.
 	//	shut      nothing is accepted; the workers are told to leave.
 	//
-	// Besides, ended turns true once, when the pool's ctx ends: endLocked
-	// sets the queue aside as skipped and skips the blocked submitters'
-	// tasks; from then on a task offered is skipped, unless Close has begun:
-	// then it is refused with ErrClosed, uncounted. Whoever holds mu
-	// and sees ctx done calls it (observeEndLocked), or else end's AfterFunc.
+	// ended turns true once, when ctx ends, in endLocked (called under mu
+	// by whoever sees ctx done, or by end's AfterFunc): the queue is set
+	// aside as skipped, the blocked submitters' tasks are skipped, and a
+	// task offered later is skipped, or, once Close has begun, refused with
+	// ErrClosed, uncounted.
 	//
-	// A task is blocked (its submitter waits in waiters; not yet
-	// submitted), queued, running or settled, each exactly once, by whoever
-	// takes it out of its state under mu.
+	// A task is blocked (its submitter in waiters, not yet submitted),
+	// queued, running or settled, each exactly once, moved on under mu by
+	// whoever takes it out of its state.
 	//
 	// Invariants under mu:
 	//   - stats.Submitted = Queued + Running + Completed + Skipped.
 	//   - stats.Queued counts the live tasks in queue, those waiting for
-	//     their key too: at most size, but for children of tasks; the queue
-	//     holds dead ones too (skipped or claimed).
+	//     their key too: at most size, but for children of tasks. The queue
+	//     also holds dead ones (skipped or claimed).
 	//   - a task is ready in the queue only if no worker is idle and
-	//     stats.Workers >= bound: every ready task has a worker coming for
-	//     it. A task waiting for its key has the one that runs its key's
-	//     task: doneLocked moves the key on, then dispatchLocked.
-	//   - a keyed task that runs, or is being skipped, has its key out in
-	//     queue; no other path than the queue's Pop starts it (a waiter
-	//     never claims it, nest.go).
-	//   - active <= stats.Workers: each worker runs at most one task
-	//     function at a time that is not lending its worker (nest.go); a
-	//     task starts only while active < bound (after a Resize, active may
-	//     exceed bound until enough return).
-	//   - the idle workers are parked on wake, the reaper armed; waiters is
-	//     empty unless the queue is full and no worker idle, and holds no
-	//     task's submitter (submit asks before it blocks) nor, while Close
-	//     drains, anyone.
-	//   - a goroutine in byID runs tasks for its worker, and only the
-	//     top level's runs one (nest.go).
+	//     stats.Workers >= bound, so a worker is coming for it; a task
+	//     waiting for its key has the one running its key's task (doneLocked
+	//     moves the key on, then dispatchLocked).
+	//   - a keyed task running or being skipped has its key out in queue;
+	//     only the queue's Pop starts one (a waiter never claims it).
+	//   - active <= stats.Workers: a worker runs at most one task function
+	//     that is not lending it; a task starts only while active < bound
+	//     (after a Resize, active may exceed bound until enough return).
+	//   - idle workers are parked on wake, and the reaper is armed.
+	//   - waiters is empty unless the queue is full and no worker idle; it
+	//     holds a task's submitter only until that has looked (await), and
+	//     no one while Close drains.
+	//   - a goroutine in byID runs tasks for its worker; only its top
+	//     level's runs one (nest.go).
 
 	// Set by New, never changed.
 	ctx     context.Context // the pool's lifetime
@@ -112,10 +107,8 @@ type Pool struct {
 	stopEnd func() bool   // stops the AfterFunc that calls end when ctx ends
 	endDone chan struct{} // closed when that AfterFunc has returned
 
-	goroutines sync.WaitGroup // every goroutine the pool started: workers and helpers
-	// spare recycles waiters (queue.go). It is the pool's own: a channel made
-	// in a synctest bubble must not be used outside it.
-	spare sync.Pool
+	goroutines sync.WaitGroup // every goroutine the pool started
+	spare      sync.Pool      // recycled waiters: per pool, as a synctest bubble's channels stay in it
 
 	mu      sync.Mutex
 	drained sync.Cond // on mu: Wait and Close, waiting for no task queued or running
@@ -136,15 +129,12 @@ type Pool struct {
 	byID    map[uint64]*worker // the pool's goroutines, by id, and the worker each runs tasks for
 	skipped iter.Seq[task]     // what endLocked set aside, until settleSkipped completes it
 	stats   Stats
-	// What the next Wait returns: the errors of Go's tasks, and whether tasks
-	// were skipped by the end, or Go refused by Close.
+	// What the next Wait returns: Go's errors, and whether tasks were
+	// skipped by the end, or Go refused by Close.
 	errs       []error
 	ctxSkipped bool
 	closedGo   bool
-	// handedBack counts the blocked submitters' tasks that Close handed
-	// back, whose submitters still find out whether they are tasks (await):
-	// Close waits for them.
-	handedBack int
+	handedBack int // tasks Close handed back to submitters still checking (await): Close waits for them
 }
 
 // phase is where a Pool is in its life: see Pool.
@@ -215,8 +205,7 @@ func (p *Pool) Resize(n int) {
 	for p.stats.Workers < int64(p.bound) {
 		t := p.dequeueLocked()
 		if t == nil {
-			// Nothing queued, yet a submitter may wait (QueueSize(0)): its
-			// task goes straight to the new worker, as in nextLocked.
+			// A blocked submitter's task (QueueSize(0)), as in nextLocked.
 			wt, wtask := p.popStartableWaiterLocked()
 			if wt == nil {
 				break
@@ -229,8 +218,7 @@ func (p *Pool) Resize(n int) {
 			t = wtask
 		}
 		starts = append(starts, p.startLocked(t))
-		// The room t left goes to the blocked submitters at once, so that
-		// the loop starts workers for their tasks too.
+		// t's room goes to the blocked submitters now, for the loop to serve.
 		admitted = p.admitLocked(admitted)
 	}
 	var leaving []*worker
@@ -276,19 +264,16 @@ func (p *Pool) Stats() Stats {
 // whose it is ("the pool's" or "the caller's"), ended.
 func skipError(whose string, ctx context.Context) error {
 	e := &endedError{whose: whose, err: ctx.Err()}
-	// errors.Is, not ==: a Context of the caller's own may return errors of
-	// a type that == panics on.
+	// errors.Is, not ==: a caller's Context may return errors that == panics on.
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(e.err, cause) && cause.Error() != e.err.Error() {
 		e.cause = cause
 	}
 	return e
 }
 
-// endedError is the error of a task that did not run because a ctx ended:
-// its text says whose, and errors.Is finds the ctx's error, its cause, and
-// for the pool's, ErrPoolEnded. It is made without fmt, whose Errorf took
-// tens of microseconds right after a collection, under mu, on the path that
-// makes a cancel take effect (BenchmarkCancelWait).
+// endedError is skipError's error: errors.Is finds the ctx's error, its
+// cause and, for the pool's, ErrPoolEnded. No fmt: Errorf took tens of
+// microseconds after a collection, under mu (BenchmarkCancelWait).
 type endedError struct {
 	whose string // "the pool's" or "the caller's"
 	err   error  // the ctx's Err

@@ -11,14 +11,12 @@ import (
 )
 
 // A worker is the right to run one task function at a time: a goroutine
-// that runs tasks from the queue, and, while a task of its lends it
-// (nest.go), helper goroutines that run the tasks its waiters want.
+// that runs queued tasks and, while its task lends it, helpers (nest.go).
 type worker struct {
 	p     *Pool
-	level // its own goroutine's: level 0 (nest.go)
-	// wake passes a task to the worker while it is idle, or nil to tell it
-	// to leave. It holds one: only the one who takes the worker off the idle
-	// list sends.
+	level // its own goroutine's, level 0
+	// wake hands the idle worker a task, or nil to leave. It holds one: only
+	// who takes the worker off the idle list sends.
 	wake chan task
 
 	// Guarded by p.mu.
@@ -27,8 +25,7 @@ type worker struct {
 	nesting        // nest.go
 }
 
-// startLocked counts t as running on a new worker, which the caller launches
-// once it has unlocked mu.
+// startLocked counts t as running on a new worker, for the caller to launch.
 func (p *Pool) startLocked(t task) *worker {
 	w := &worker{p: p, wake: make(chan task, 1)}
 	w.level.init(w, 0)
@@ -41,7 +38,6 @@ func (p *Pool) startLocked(t task) *worker {
 	return w
 }
 
-// launch starts the goroutine of w, made by startLocked.
 func (p *Pool) launch(w *worker) {
 	t := w.next
 	w.next = nil
@@ -51,19 +47,13 @@ func (p *Pool) launch(w *worker) {
 // work runs tasks on w's goroutine, t first (if not nil), until w leaves.
 func (p *Pool) work(w *worker, t task) {
 	defer p.goroutines.Done()
-	// A goroutine starts with the labels of the one that started it: a
-	// submitter's, or the task's whose Goexit this goroutine replaces.
-	pprof.SetGoroutineLabels(p.labels)
+	pprof.SetGoroutineLabels(p.labels) // not those it inherited from its starter
 	defer p.unregister(p.register(w))
 	for {
 		if t == nil {
-			// Parked on the idle list: given a task, or nil to leave. A
-			// worker that spins before it parks (polling wake between
-			// runtime.Gosched calls or a busy loop, the spinning workers
-			// handed tasks first, so that a hand-off wakes no goroutine)
-			// was tried: BenchmarkPondRand in bench/ ran 1.3 to 3.6 times
-			// slower on 2 loaded cores, the spinners taking the CPU from
-			// the submitter and more workers started.
+			// Parked, idle. Spinning before parking, to spare hand-offs a
+			// wake-up, made bench/'s PondRand 1.3 to 3.6 times slower on 2
+			// cores: the spinners took the CPU from the submitter.
 			if t = <-w.wake; t == nil {
 				return
 			}
@@ -73,19 +63,16 @@ func (p *Pool) work(w *worker, t task) {
 			return
 		}
 		if woke && t != nil {
-			// The task's waiter, woken, is next on this P, yet a worker
-			// with more to run would keep the P for its time slice: a
-			// Group's Wait returned tens of milliseconds late beside a
-			// big group (bench's FairGroups).
+			// Let the woken waiter, next on this P, run: else a Group's
+			// Wait came back tens of ms late beside a big group (bench's
+			// FairGroups).
 			runtime.Gosched()
 		}
 	}
 }
 
 // register records the calling goroutine as one that runs w's tasks, and
-// returns its id for unregister: reading it is the one cost of a goroutine
-// id (about 2 µs) that the pool pays outside a wait, once per goroutine it
-// starts.
+// returns its id (~2 µs, once per goroutine) for unregister.
 func (p *Pool) register(w *worker) uint64 {
 	id := nest.GoroutineID()
 	p.mu.Lock()
@@ -94,18 +81,17 @@ func (p *Pool) register(w *worker) uint64 {
 	return id
 }
 
-// unregister forgets the goroutine id, as its goroutine ends.
 func (p *Pool) unregister(id uint64) {
 	p.mu.Lock()
 	delete(p.byID, id)
 	p.mu.Unlock()
 }
 
-// run runs t, counted as running on w, on the calling goroutine: w's own, or
-// its helper h. It returns t's error, a *errgroupx.PanicError for a panic, or
-// a skipped if t's ctx, or the pool's, ended before it started: the one
-// place that checks, whatever path brought t here. If t calls
-// runtime.Goexit, run does not return: goexit accounts for t first.
+// run runs t, counted as running on w, on w's goroutine or its helper h. It
+// returns t's error, a *errgroupx.PanicError for a panic, or a skipped if
+// t's ctx, or the pool's, ended before it started: the one place that
+// checks, whatever path brought t. If t calls runtime.Goexit, run does not
+// return: goexit accounts for t.
 func (p *Pool) run(w *worker, t task, h *helper) (err error) {
 	s := t.state()
 	if p.ctxDone() {
@@ -121,47 +107,45 @@ func (p *Pool) run(w *worker, t task, h *helper) (err error) {
 	ctx := lv.ctx
 	if c := s.callerOf(); c != nil {
 		ctx = p.runCtx(c, lv)
-		pprof.SetGoroutineLabels(c.ctx) // the labels fn's ctx carries, looked up without a merge
+		pprof.SetGoroutineLabels(c.ctx) // fn's ctx's labels, without a merge
 	}
 	if s != nil && s.key != nil {
-		lv.key = s.key // for checkKeyWait; cleared here, or by goexit
+		lv.key = s.key // for checkKeyWait
 	}
 	err = errgroupx.Recover(
 		func() error { return t.call(ctx) },
 		func(err error) { p.goexit(w, t, h, err) },
 	)
 	lv.key = nil
-	// A task may set labels of its own and not put them back: set back after
-	// every task (~7 ns, lost in BenchmarkSubmit's noise).
+	// Undo labels the task set (~7 ns).
 	pprof.SetGoroutineLabels(p.labels)
 	if pe, ok := err.(*errgroupx.PanicError); ok {
 		if leaf, ok := pe.Value.(*errgroupx.PanicError); ok {
-			// A Wait in the task re-raised a panic of the work it waited
-			// for: it goes on as the leaf's, with the leaf's stack.
+			// A Wait in the task re-raised its work's panic: pass the leaf on.
 			err = leaf
 		}
 	}
 	return err
 }
 
-// errSkipPool is run's report of a task that did not start for the pool's
-// end, whose error finish then takes from the pool.
-var errSkipPool = skipped{}
-
-// skipped is run's report of a task that did not start because a ctx ended.
+// skipped is run's report of a task that did not start because a ctx ended:
+// the caller's error, or nil for the pool's (errSkipPool), which doneLocked
+// takes from the pool.
 type skipped struct{ err error }
+
+var errSkipPool = skipped{}
 
 func (skipped) Error() string { return "pool: skipped" }
 
-// finish settles t, which ran on w's own goroutine, counts it and returns w's
-// next task, or nil with ok true to go idle, or ok false if w has left; and
-// whether settling t woke a goroutine (settle).
+// finish settles t, run on w's own goroutine, and returns w's next task, or
+// nil with ok true to go idle, or ok false if w has left; and whether
+// settling t woke a goroutine.
 func (p *Pool) finish(w *worker, t task, err error) (next task, ok, woke bool) {
 	p.groupFailed(t, err)
 	p.mu.Lock()
 	woke = p.doneLocked(t, err)
 	w.running = false
-	w.wanted = nil // what its task's waiters still want, workers will run
+	w.wanted = nil // what its task's waiters still want, any worker runs
 	p.active--
 	p.serveStarvedLocked()
 	next, ok = p.nextLocked(w)
@@ -173,8 +157,8 @@ func (p *Pool) finish(w *worker, t task, err error) (next task, ok, woke bool) {
 	return next, ok, woke
 }
 
-// groupFailed tells t's Group, first, that t ran and failed with err, so
-// that its Wait, woken by the settling, finds the failure.
+// groupFailed tells t's Group that t ran and failed, before t is settled,
+// so that the Wait the settling wakes finds the failure.
 func (p *Pool) groupFailed(t task, err error) {
 	if err == nil {
 		return
@@ -187,8 +171,7 @@ func (p *Pool) groupFailed(t task, err error) {
 	}
 }
 
-// doneLocked counts t, which was running, as completed or skipped, and
-// settles it, reporting what settle does.
+// doneLocked counts the running t as completed or skipped, and settles it.
 func (p *Pool) doneLocked(t task, err error) (woke bool) {
 	p.stats.Running--
 	if s := t.state(); s != nil && s.key != nil {
@@ -215,10 +198,9 @@ func (p *Pool) doneLocked(t task, err error) (woke bool) {
 	return p.settleLocked(t, err)
 }
 
-// nextLocked takes the next task off the queue for w, counted as running on
-// it, and reports true; or parks w, idle, and reports true with no task; or
-// retires w and reports false, when the pool has more workers than its bound
-// or keeps none idle.
+// nextLocked returns w's next task, counted as running, and true; or parks
+// w and returns nil, true; or retires w and returns false, when the pool is
+// over its bound or keeps no worker idle.
 func (p *Pool) nextLocked(w *worker) (task, bool) {
 	p.observeEndLocked()
 	if p.stats.Workers > int64(p.bound) {
@@ -227,8 +209,7 @@ func (p *Pool) nextLocked(w *worker) (task, bool) {
 	}
 	t := p.dequeueLocked()
 	if t == nil {
-		// Nothing queued, yet a submitter may wait: with QueueSize(0), the
-		// worker takes the task straight from the longest-waiting one.
+		// A blocked submitter's task (QueueSize(0)).
 		for {
 			wt, wtask := p.popStartableWaiterLocked()
 			if wt == nil {
@@ -258,8 +239,8 @@ func (p *Pool) nextLocked(w *worker) (task, bool) {
 	return nil, true
 }
 
-// popIdleLocked takes the worker idle the shortest time off the list, to
-// hand it a task, counted as running on it.
+// popIdleLocked takes the most recently idle worker, to hand it a task
+// counted as running.
 func (p *Pool) popIdleLocked() *worker {
 	w := p.idle[len(p.idle)-1]
 	p.idle[len(p.idle)-1] = nil
@@ -270,12 +251,10 @@ func (p *Pool) popIdleLocked() *worker {
 	return w
 }
 
-// reapLaterLocked arms the reaper, unless it is armed: one timer for the
-// pool, ticking every idle timeout while workers idle, rather than one per
-// idle worker, whose Reset and select took a tenth of BenchmarkAntsSleep,
-// where workers idle between waves. A worker tells how long it has idled by
-// the ticks it has seen, not by the clock, which took a tenth of
-// BenchmarkSubmit under mu.
+// reapLaterLocked arms the reaper, one timer ticking every idle timeout
+// while workers idle: a timer per worker took a tenth of BenchmarkAntsSleep,
+// and reading the clock, rather than counting ticks, a tenth of
+// BenchmarkSubmit.
 func (p *Pool) reapLaterLocked() {
 	if p.reaper == nil && len(p.idle) > 0 {
 		p.goroutines.Add(1)
@@ -283,8 +262,8 @@ func (p *Pool) reapLaterLocked() {
 	}
 }
 
-// reap tells the workers idle since before the previous tick, so for one to
-// two idle timeouts, to leave: the oldest, at the bottom of the idle list.
+// reap tells the workers idle since before the previous tick (one to two
+// timeouts, at the bottom of the idle list) to leave.
 func (p *Pool) reap() {
 	defer p.goroutines.Done()
 	p.mu.Lock()
@@ -302,8 +281,7 @@ func (p *Pool) reap() {
 	p.reapLaterLocked()
 }
 
-// retireLocked counts w, idle or done with its task, as gone: its goroutine
-// returns, and its helpers with it.
+// retireLocked counts w as gone; its helpers leave with it.
 func (p *Pool) retireLocked(w *worker) {
 	p.stats.Workers--
 	for _, h := range w.helpers {
@@ -314,10 +292,9 @@ func (p *Pool) retireLocked(w *worker) {
 	w.helpers = nil
 }
 
-// goexit accounts for t, which called runtime.Goexit on w's goroutine or on
-// its helper h, in the deferred calls of the dying goroutine. A worker's
-// goroutine is replaced, so that the worker keeps serving; a helper is made
-// anew when next needed.
+// goexit accounts for t, which called runtime.Goexit on w's goroutine or
+// helper h, from the dying goroutine's defers. A worker's goroutine is
+// replaced; a helper is made anew when next needed.
 func (p *Pool) goexit(w *worker, t task, h *helper, err error) {
 	if h != nil {
 		p.mu.Lock()
@@ -335,8 +312,8 @@ func (p *Pool) goexit(w *worker, t task, h *helper, err error) {
 	}
 }
 
-// labelsOf returns a context that holds ctx's pprof labels and nothing
-// else, at its first level, where pprof.SetGoroutineLabels finds them at once.
+// labelsOf returns a context holding ctx's pprof labels alone, at its first
+// level, where pprof.SetGoroutineLabels finds them at once.
 func labelsOf(ctx context.Context) context.Context {
 	var kv []string
 	pprof.ForLabels(ctx, func(k, v string) bool {
