@@ -9,60 +9,49 @@ import (
 	"github.com/fanout-go/fanout/internal/nest"
 )
 
-// A taskCtx is the ctx a task's function runs with: the ctx it was added
-// with (the pool's, or a caller's), carrying the slot of the worker it runs
-// on (nest.go), and ending when the pool's ctx ends.
-//
-// Only a taskCtx is known to end with its pool's ctx: a ctx derived from
-// one, by context.WithoutCancel say, may not. So a task added with a
-// taskCtx of the pool's, its parent task's own, runs with it as it is, and
-// any other ctx is merged with the pool's (merged).
+// A taskCtx is a task's ctx: the ctx it was added with, carrying its
+// level's slot, and ending with the pool's ctx. Only a taskCtx is known to
+// end with the pool's (one derived by context.WithoutCancel may not): a
+// child added with its parent's runs with it as it is, and any other ctx is
+// merged with the pool's.
 type taskCtx struct {
 	context.Context // carries the slot
 	p               *Pool
 	m               *merged // nil if Context ends with the pool's ctx already
 }
 
-// merged is what a taskCtx adds to a caller's ctx that may outlive the
-// pool's: Context is a child of it, canceled by an AfterFunc on the pool's
-// ctx, and by Err at once if the pool's ctx has ended, so that a task sees
-// the end as soon as it asks, and with the pool's own error.
+// merged ends a caller's ctx with the pool's: Context is a child of it,
+// canceled by an AfterFunc on the pool's ctx, or by Err at once, so a task
+// sees the end as soon as it asks, with the pool's error.
 type merged struct {
 	cancel context.CancelCauseFunc
 	stop   func() bool // stops the AfterFunc
 	once   sync.Once
-	// err is the pool's ctx's error, set before cancel if the pool's end
-	// canceled the task's ctx, and read only once its Err is not nil.
-	err error
+	err    error // the pool's ctx's error, if that canceled; read once Err is not nil
 }
 
 // runCtx returns the ctx that a task with a caller's ctx runs with on lv's
 // slot.
 func (p *Pool) runCtx(c *caller, lv *level) context.Context {
 	cctx := c.ctx
-	if p.isTaskCtx(cctx) {
-		// A task's own ctx, handed to its child: it ends with the pool's.
+	if p.isTaskCtx(cctx) { // a parent's: it ends with the pool's
 		if p.slotOf(cctx) == lv {
 			return cctx
 		}
 		return lv.taskCtx(cctx, nil)
 	}
-	if c.group != nil {
-		// A group's ctx ends with the pool's already (NewGroup).
+	if c.group != nil { // ends with the pool's (NewGroup)
 		return lv.taskCtx(cctx, nil)
 	}
-	// Any other caller's ctx has its lateCtx, made with the task (newFuture)
-	// and released when it is settled: two allocations fewer a task, a
-	// closure one of them.
+	// Made with the task (newFuture): two allocations fewer a task.
 	lc := c.late
 	lc.lv, lc.cctx = lv, cctx
 	return lc
 }
 
 // A lateCtx is the ctx of a task whose caller's ctx may outlive the pool's:
-// the merge with the pool's end (a taskCtx with merged) is made only when
-// the task first asks its ctx anything but its slot. A tiny task that never
-// asks costs no merge: it took 40% of BenchmarkNestedMap's time.
+// the merge is made only once the task asks anything but its slot. A merge
+// per task took 40% of BenchmarkNestedMap's time.
 type lateCtx struct {
 	lv   *level
 	cctx context.Context
@@ -96,8 +85,7 @@ func (c *lateCtx) get() *taskCtx {
 	return tc
 }
 
-// release ends the merge, if made, once the task has returned: taskState.wake
-// calls it.
+// release ends the merge, if made, once the task has completed (wake).
 func (c *lateCtx) release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -119,21 +107,18 @@ func (c *lateCtx) Value(key any) any {
 	return c.get().Value(key)
 }
 
-// taskCtx returns the ctx of a task that runs on w's slot: ctx carrying the
-// slot, with m as described at taskCtx.
+// taskCtx returns ctx carrying lv's slot, merged by m if not nil.
 func (lv *level) taskCtx(ctx context.Context, m *merged) *taskCtx {
 	return &taskCtx{Context: nest.NewContext(ctx, &lv.slot), p: lv.w.p, m: m}
 }
 
-// isTaskCtx reports whether ctx is the ctx of a task of p's as the task got
-// it, which ends with the pool's ctx.
+// isTaskCtx reports whether ctx is a task of p's own, which ends with p's.
 func (p *Pool) isTaskCtx(ctx context.Context) bool {
 	tc, ok := ctx.(*taskCtx)
 	return ok && tc.p == p
 }
 
-// poolEnded cancels tc because the pool's ctx has ended, unless it has
-// ended already.
+// poolEnded cancels tc for the pool's end, unless tc has ended already.
 func (tc *taskCtx) poolEnded() {
 	tc.m.once.Do(func() {
 		if tc.Context.Err() == nil {
@@ -151,8 +136,7 @@ func (tc *taskCtx) Err() error {
 	}
 	err := tc.Context.Err()
 	if err != nil && tc.m != nil {
-		// err non-nil orders what poolEnded wrote before the cancel.
-		tc.m.once.Do(func() {}) // ... and waits for poolEnded to finish
+		tc.m.once.Do(func() {}) // waits for poolEnded, ordering its write of m.err
 		if tc.m.err != nil {
 			return tc.m.err
 		}
@@ -160,8 +144,7 @@ func (tc *taskCtx) Err() error {
 	return err
 }
 
-// Deadline returns the earlier of the caller's ctx's deadline and the
-// pool's.
+// Deadline returns the earlier of the caller's deadline and the pool's.
 func (tc *taskCtx) Deadline() (time.Time, bool) {
 	d, ok := tc.Context.Deadline()
 	if tc.m == nil {

@@ -40,8 +40,7 @@ func (f *Future[R]) Wait() (R, error) {
 			f.s.settled.Wait() // no channel to make
 		}
 	}
-	// The store of finBit in settle, or the WaitGroup, orders the writes of
-	// val and err before this return.
+	// settle's store of finBit, or the WaitGroup, orders val and err.
 	return f.val, f.s.err
 }
 
@@ -92,18 +91,16 @@ func (f *Future[R]) WaitContext(ctx context.Context) (R, error) {
 	return zero, ctx.Err()
 }
 
-// mayNeedLend reports whether a wait for s may need the caller's worker, if
-// it is a task: to run s, still queued, or blocked with its submitter (a
-// Group's task), or, as Wait's doc promises, while a submitter is blocked.
-// Only then does a wait without a task's ctx ask who the caller is.
+// mayNeedLend reports whether a wait for s may need the caller's worker: s
+// is queued or blocked, or, as Wait promises, a submitter is blocked. Only
+// then does a wait without a task's ctx ask who the caller is.
 func (p *Pool) mayNeedLend(s *taskState) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return s.queued || s.blocked || p.stats.Blocked > 0
 }
 
-// newFuture returns a Future for fn, not yet completed. ctx is the caller's,
-// or nil.
+// newFuture returns a Future for fn; ctx is the caller's, or nil.
 func newFuture[R any](p *Pool, ctx context.Context, fn func(ctx context.Context) (R, error)) *Future[R] {
 	if ctx == nil {
 		f := &Future[R]{fn: fn}
@@ -114,7 +111,7 @@ func newFuture[R any](p *Pool, ctx context.Context, fn func(ctx context.Context)
 	if p.isTaskCtx(ctx) {
 		return newCallerFuture(p, ctx, fn) // runs with ctx as it is (runCtx)
 	}
-	// One allocation for the three: BenchmarkNestedMap's allocs/op.
+	// One allocation for the three (BenchmarkNestedMap's allocs/op).
 	fc := &struct {
 		f Future[R]
 		c caller
@@ -129,7 +126,7 @@ func newFuture[R any](p *Pool, ctx context.Context, fn func(ctx context.Context)
 // newCallerFuture is newFuture for a ctx that needs no lateCtx: a task's own
 // or, for a Group, one that ends with the pool's.
 func newCallerFuture[R any](p *Pool, ctx context.Context, fn func(ctx context.Context) (R, error)) *Future[R] {
-	// One allocation for both: BenchmarkNestedMap's allocs/op.
+	// One allocation for both.
 	fc := &struct {
 		f Future[R]
 		c caller
@@ -142,10 +139,8 @@ func newCallerFuture[R any](p *Pool, ctx context.Context, fn func(ctx context.Co
 
 // A task is what the queue holds: a *Future[R] for Submit, a goTask for Go.
 type task interface {
-	// call runs the task's function with ctx; a Future keeps the value.
-	call(ctx context.Context) error
-	// state returns the Future's state, or nil for a goTask.
-	state() *taskState
+	call(ctx context.Context) error // runs fn; a Future keeps the value
+	state() *taskState              // nil for a goTask
 }
 
 func (f *Future[R]) call(ctx context.Context) error {
@@ -156,15 +151,14 @@ func (f *Future[R]) call(ctx context.Context) error {
 
 func (f *Future[R]) state() *taskState { return &f.s }
 
-// goTask is a task of Pool.Go. A func is pointer-shaped, so a goTask fits in
-// an interface without an allocation.
+// goTask is a task of Pool.Go: pointer-shaped, it needs no allocation.
 type goTask func(ctx context.Context) error
 
 func (g goTask) call(ctx context.Context) error { return g(ctx) }
 func (goTask) state() *taskState                { return nil }
 
-// settleLocked completes t with err, and keeps for Wait the error of a task
-// of Go or GoContext. It reports what settle does.
+// settleLocked completes t with err, keeping for Wait the error of a task of
+// Go, GoContext or GoKey, and reports what settle does.
 func (p *Pool) settleLocked(t task, err error) (woke bool) {
 	if s := t.state(); s != nil {
 		return p.settleStateLocked(s, err)
@@ -182,8 +176,8 @@ func (p *Pool) settleStateLocked(s *taskState, err error) (woke bool) {
 	return woke
 }
 
-// closedChan is what taskState.done holds once a task's waiters are woken
-// before any Done or wait asked for a channel: shared, and closed already.
+// closedChan is taskState.done once the waiters are woken before anyone
+// asked for a channel.
 var closedChan = func() *chan struct{} {
 	c := make(chan struct{})
 	close(c)
@@ -195,55 +189,33 @@ var closedChan = func() *chan struct{} {
 type taskState struct {
 	err error // written before settle publishes it
 
-	// settled counts 1 until the task's waiters are woken: a WaitGroup
-	// costs no allocation, and Done's channel is made only for those who
-	// ask.
+	// settled counts 1 until the waiters are woken: no allocation, where a
+	// channel is made only for Done.
 	settled sync.WaitGroup
-	// done is nil until Done makes a channel or the waiters are woken
-	// (then closedChan). It never changes once set.
-	done atomic.Pointer[chan struct{}]
+	done    atomic.Pointer[chan struct{}] // nil until Done makes one or the waiters are woken (closedChan); then fixed
 
-	pool   *Pool   // set before the task is submitted, never changed
-	caller *caller // the caller's ctx, nil for Submit and TrySubmit; never changed
+	pool   *Pool   // never changed
+	caller *caller // nil for Submit and TrySubmit; never changed
 
-	// queued is true while the task waits in the queue; a task in the ring
-	// that is not queued is dead. Guarded by the pool's mu.
-	queued bool
-	// blocked is true while the task's submitter is blocked on the full
-	// queue (queue.go's waiters). Guarded by the pool's mu.
-	blocked bool
-	// toWait marks a task of GoContext or GoKey, whose error goes to the
-	// pool's Wait.
-	toWait bool
-	// wakeLater tells settle to leave the waking to its caller, who calls
-	// wake once it has unlocked mu. Guarded by the pool's mu.
-	wakeLater bool
-	// flags holds finBit, set when the task completes (what completed
-	// reads), and parkedBit, set by a waiter before it blocks. (Here,
-	// beside the bools, it takes no room of its own: Future[int] is 96
-	// bytes.)
-	flags atomic.Uint32
-	// key is the task's key (SubmitKey, GoKey), or nil. Never changed.
-	key any
+	// queued, blocked and wakeLater are guarded by the pool's mu.
+	queued    bool          // in the queue; in it but not queued: dead
+	blocked   bool          // its submitter is in waiters
+	toWait    bool          // GoContext's or GoKey's: its error goes to Wait
+	wakeLater bool          // settle leaves wake to its caller, after unlocking mu
+	flags     atomic.Uint32 // finBit, parkedBit; beside the bools, it keeps Future[int] at 96 bytes
+	key       any           // SubmitKey's, GoKey's, or nil; never changed
 }
 
 // caller is what a task with a caller's ctx carries besides a taskState:
-// kept apart so that a Future of Submit is a sixth smaller (BenchmarkSubmit's
-// B/op).
+// apart, a Future of Submit is a sixth smaller (BenchmarkSubmit's B/op).
 type caller struct {
-	ctx context.Context
-	// stop stops the AfterFunc that skips the queued task when ctx ends, if
-	// any. Guarded by the pool's mu.
-	stop func() bool
-	// group is the task's Group, if any: told when the task fails and when
-	// it is settled. Never changed.
-	group taskGroup
-	// late is the ctx the task runs with if ctx may outlive the pool's
-	// (runCtx), made with the task and released when it is settled, or nil.
-	late *lateCtx
+	ctx   context.Context
+	stop  func() bool // stops enqueueLocked's AfterFunc, or nil; guarded by mu
+	group taskGroup   // the task's Group, or nil; never changed
+	late  *lateCtx    // the ctx it runs with if ctx may outlive the pool's (runCtx), or nil
 	// wantedBy is the worker of a task that waited for this one before its
-	// submitter was blocked, if any: a Group's Wait sees a task as Go adds
-	// it. await asks it to run the task (nest.go). Guarded by the pool's mu.
+	// submitter blocked (a Group's Wait sees a task as Go adds it): await
+	// has it run the task. Guarded by mu.
 	wantedBy *worker
 }
 
@@ -253,7 +225,7 @@ type taskGroup interface {
 	settled() bool    // a task of its completed, ran or not; true if that woke its Wait
 }
 
-// callerCtx returns the task's caller's ctx, or nil. s may be nil.
+// callerCtx returns the caller's ctx, or nil. s may be nil.
 func (s *taskState) callerCtx() context.Context {
 	if c := s.callerOf(); c != nil {
 		return c.ctx
@@ -261,7 +233,7 @@ func (s *taskState) callerCtx() context.Context {
 	return nil
 }
 
-// callerOf returns the task's caller record, or nil. s may be nil.
+// callerOf returns s.caller, or nil if s is nil.
 func (s *taskState) callerOf() *caller {
 	if s == nil {
 		return nil
@@ -277,16 +249,12 @@ func (s *taskState) stopDrop() {
 	}
 }
 
-// settle completes the task with err. It is called exactly once per task,
-// and wakes the task's waiters unless wakeLater is set.
-//
-// It reports whether a goroutine may be blocked on the task's completion: a
-// Wait that parked, a Done channel, or its Group's Wait, woken by the last
-// of the group's tasks.
+// settle completes the task with err, exactly once, and wakes its waiters
+// unless wakeLater is set. It reports whether a goroutine may be blocked on
+// it: a parked Wait, a Done channel, or its Group's Wait.
 func (s *taskState) settle(err error) (woke bool) {
 	s.err = err
-	// A release: a goroutine that sees the task complete sees err and the
-	// Future's val too.
+	// A release: who sees finBit sees err and val.
 	woke = s.flags.Or(finBit)&parkedBit != 0 || s.done.Load() != nil
 	if c := s.caller; c != nil && c.group != nil && c.group.settled() {
 		woke = true
@@ -298,32 +266,28 @@ func (s *taskState) settle(err error) (woke bool) {
 }
 
 const (
-	finBit    = 1 << iota // the task has completed
+	finBit    = 1 << iota // completed
 	parkedBit             // a waiter has blocked, or is about to
 )
 
-// parkNow marks s as waited for, and reports whether it has not completed:
-// then the caller blocks, and settle knows it may wake it.
+// parkNow marks s as waited for, and reports whether the caller must block.
 func (s *taskState) parkNow() bool { return s.flags.Or(parkedBit)&finBit == 0 }
 
-// wake wakes the waiters of s, which has completed, and releases what its
-// ctx merged with the pool's. Called after mu is unlocked (wakeLater), it
-// spares the lock's holders a goroutine's wake-up: finishHelped's, under
-// mu, cost BenchmarkNestedMap a tenth of its time.
+// wake wakes the waiters of the completed s, and releases its lateCtx.
+// Called after unlocking mu (wakeLater), it spares mu's holders a wake-up:
+// finishHelped's, under mu, cost BenchmarkNestedMap a tenth of its time.
 func (s *taskState) wake() {
 	if !s.done.CompareAndSwap(nil, closedChan) {
-		close(*s.done.Load()) // a channel that Done or a wait made first
+		close(*s.done.Load()) // made by Done or a wait
 	}
 	s.settled.Done()
 	if c := s.caller; c != nil && c.late != nil {
-		// What the task's ctx merged with the pool's ends with it. Its
-		// locks take no lock of the pool's.
-		c.late.release()
+		c.late.release() // takes no lock of the pool's
 	}
 }
 
-// callerErr returns the error the task fails with if its caller's ctx has
-// ended, or nil. s may be nil.
+// callerErr returns the task's error if its caller's ctx has ended, or nil.
+// s may be nil.
 func (s *taskState) callerErr() error {
 	ctx := s.callerCtx()
 	if ctx == nil || ctx.Err() == nil {
@@ -332,7 +296,6 @@ func (s *taskState) callerErr() error {
 	return skipError("the caller's", ctx)
 }
 
-// completed reports whether the task has completed, without blocking.
 func (s *taskState) completed() bool { return s.flags.Load()&finBit != 0 }
 
 func (s *taskState) doneChan() <-chan struct{} {
@@ -343,5 +306,5 @@ func (s *taskState) doneChan() <-chan struct{} {
 	if s.done.CompareAndSwap(nil, &ch) {
 		return ch
 	}
-	return *s.done.Load() // lost the race to another Done or to settle
+	return *s.done.Load() // lost the race
 }

@@ -24,15 +24,12 @@ type Group[R any] struct {
 	linked bool            // parent may outlive the pool's ctx: the tasks' ctx is made to end with it
 	afters sync.WaitGroup  // the AfterFuncs registered and not stopped: Wait waits for them
 
-	mu sync.Mutex
-	// idle is signaled, on mu, when pending drops to 0 while sleepers Waits
-	// sleep on it.
-	idle     sync.Cond
+	mu       sync.Mutex
+	idle     sync.Cond // on mu: broadcast when pending drops to 0 while sleepers Waits sleep
 	sleepers int
-	// Guarded by mu. ctx is the tasks' ctx, made when a task is added to a
-	// group with none pending, and canceled when none is left; stops stop
-	// the AfterFuncs made with it. So a group left without Wait is attached
-	// to no context while it has no task.
+	// Guarded by mu. ctx is the tasks' ctx, made when a task is added with
+	// none pending and canceled when none is left, its AfterFuncs stopped
+	// (stops): a group left without Wait holds nothing while it has no task.
 	ctx      context.Context
 	cancel   context.CancelCauseFunc
 	stops    []func() bool
@@ -60,7 +57,6 @@ func NewGroup[R any](ctx context.Context, p *Pool) *Group[R] {
 	if p == nil {
 		panic("pool: NewGroup called with nil Pool")
 	}
-	// A task's own ctx alone is known to end with the pool's.
 	g := &Group[R]{p: p, parent: ctx, linked: !p.isTaskCtx(ctx)}
 	g.idle.L = &g.mu
 	return g
@@ -129,11 +125,9 @@ func (g *Group[R]) add(fn func(ctx context.Context) (R, error), method string) *
 			p, cancel := g.p, g.cancel
 			g.after(p.ctx, func() { cancel(context.Cause(p.ctx)) })
 		}
-		// Queued tasks never run once the group's ctx has ended: one
-		// AfterFunc skips them all at once.
 		g.after(g.ctx, g.dropQueued)
 	}
-	f := newCallerFuture(g.p, g.ctx, fn) // g.ctx ends with the pool's (NewGroup)
+	f := newCallerFuture(g.p, g.ctx, fn) // g.ctx ends with the pool's (linked)
 	f.s.caller.group = g
 	return f
 }
@@ -148,16 +142,16 @@ func (g *Group[R]) after(ctx context.Context, f func()) {
 }
 
 // settled counts a task of the group as completed, and reports whether that
-// woke a Wait: the pool calls it, maybe under its mu, which is why g.mu is
-// never held while calling the pool.
+// woke a Wait. The pool may call it under its mu: g.mu is never held while
+// calling the pool.
 func (g *Group[R]) settled() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.doneLocked()
 }
 
-// doneLocked counts a pending task as done, and detaches the group from the
-// contexts once none is left, waking the Waits that sleep on idle.
+// doneLocked counts a pending task as done; once none is left, it wakes the
+// sleeping Waits and detaches the group from the contexts.
 func (g *Group[R]) doneLocked() (woke bool) {
 	if g.pending--; g.pending > 0 {
 		return false
@@ -203,8 +197,7 @@ func (g *Group[R]) Wait() ([]R, error) {
 	wt := p.beginWait(g.parent)
 	var tasks []*Future[R]
 	if wt.w == nil {
-		// Not a task, so nothing to run while waiting: one sleep until no
-		// task is pending, rather than a wake at each task's end.
+		// Not a task, nothing to run: one sleep, not a wake per task.
 		g.mu.Lock()
 		for g.pending > 0 {
 			g.sleepers++
@@ -218,8 +211,7 @@ func (g *Group[R]) Wait() ([]R, error) {
 	for i := 0; tasks == nil; i++ {
 		g.mu.Lock()
 		if i == len(g.tasks) {
-			// Every task added so far has completed, and none can add
-			// another: the group is done.
+			// All added have completed, so none can add another.
 			g.waited = true
 			tasks = g.tasks
 			g.mu.Unlock()
@@ -251,8 +243,8 @@ func (g *Group[R]) Wait() ([]R, error) {
 	return values, nil
 }
 
-// failed records that a task of the group failed with err, and cancels the
-// group's tasks. The pool calls it before it settles the task.
+// failed records a task's failure, before it is settled, and cancels the
+// group's tasks.
 func (g *Group[R]) failed(err error) {
 	g.mu.Lock()
 	if g.err == nil {

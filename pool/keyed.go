@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// This file holds the adders of keyed tasks and their checks. The queue
-// (queue.go) keeps a key's tasks in order and hands them out one at a time.
+// This file holds the adders of keyed tasks and their checks; the queue
+// orders a key's tasks.
 
 // SubmitKey is [Submit] for a task with a key: the tasks added with the
 // same key (== on the keys) run one at a time, in the order added; tasks of
@@ -42,12 +42,12 @@ func (p *Pool) GoKey(key any, fn func(ctx context.Context) error) {
 	}
 	t := &keyGoTask{fn: fn}
 	t.s.pool, t.s.key, t.s.toWait = p, key, true
-	t.s.settled.Add(1) // settle's Done, though no one waits
+	t.s.settled.Add(1) // for settle's Done
 	p.submit(t, true)
 }
 
-// keyGoTask is a task of GoKey: its state, for the key and for toWait, and
-// fn, in one allocation (a Future would need a closure around fn besides).
+// keyGoTask is a task of GoKey: a state and fn in one allocation, where a
+// Future would need a closure too.
 type keyGoTask struct {
 	s  taskState
 	fn func(ctx context.Context) error
@@ -56,15 +56,14 @@ type keyGoTask struct {
 func (t *keyGoTask) call(ctx context.Context) error { return t.fn(ctx) }
 func (t *keyGoTask) state() *taskState              { return &t.s }
 
-// checkKey panics, naming fn, if key cannot key a task: nil, or not equal to
-// itself (NaN), or of a type that == panics on (a slice, a map, a func, or a
-// struct or array that holds one): a map of keys would panic, or lose it.
+// checkKey panics, naming fn, if key cannot key a map: nil, not equal to
+// itself (NaN), or of a type that == panics on.
 func checkKey(fn string, key any) {
 	switch key.(type) {
 	case nil:
 		panic("pool: " + fn + " called with nil key")
 	case int, int64, int32, uint, uint64, uint32, string:
-		return // the usual keys, equal to themselves: no deferred recover
+		return // the usual keys: no deferred recover
 	}
 	switch eq, ok := equalsItself(key); {
 	case !ok:
@@ -84,19 +83,16 @@ func equalsItself(key any) (eq, ok bool) {
 	return key == key, true
 }
 
-// checkKeyWait panics, naming method, if the calling goroutine runs a task
-// of p's (at its worker's top level, or below it, lending) with the key of s,
-// queued behind it: s could start only once that task returned, which waits
-// for s. It looks at the caller's goroutine only while s is queued.
-//
-// A level's key is written by its goroutine before its task runs and
-// cleared after; the levels below the caller's lent their worker under mu
-// after writing it, and cannot clear it before the caller returns.
+// checkKeyWait panics, naming method, if the caller runs a task of p's (at
+// any level) with the key of a task of ss queued behind it, which could
+// start only once the waiting task returned. It looks who the caller is only
+// while one is queued. The levels' keys, written before their tasks lent
+// under mu, are stable until the caller returns.
 func (p *Pool) checkKeyWait(method string, ss ...*taskState) {
 	if !p.anyQueued(ss) {
 		return
 	}
-	w := p.ownWorker() // once for ss, which may be a Group's many tasks
+	w := p.ownWorker() // once for a Group's many tasks
 	if w == nil {
 		return
 	}
@@ -122,7 +118,7 @@ func (p *Pool) checkKeyWait(method string, ss ...*taskState) {
 	}
 }
 
-// anyQueued reports whether a task of ss with a key is queued.
+// anyQueued reports whether a keyed task of ss is queued.
 func (p *Pool) anyQueued(ss []*taskState) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -8,10 +8,9 @@ import (
 // This file holds the pool's life after New: the end of its ctx, Wait and
 // Close. They alone change phase and ended (see Pool).
 
-// ctxDone reports whether the pool's ctx has ended.
 func (p *Pool) ctxDone() bool {
 	if p.done == nil {
-		return false // a ctx that never ends: spare the runtime call
+		return false // a ctx that never ends
 	}
 	select {
 	case <-p.done:
@@ -21,9 +20,9 @@ func (p *Pool) ctxDone() bool {
 	}
 }
 
-// observeEndLocked ends the pool if its ctx has ended and end's AfterFunc,
-// which runs a moment later, has not done it yet: whoever holds mu calls it
-// before deciding on the queue, so that the end takes effect at once.
+// observeEndLocked ends the pool if its ctx has ended, before end's
+// AfterFunc does: called before deciding on the queue, so that the end
+// takes effect at once.
 func (p *Pool) observeEndLocked() {
 	if !p.ended && p.ctxDone() {
 		p.endLocked()
@@ -39,12 +38,9 @@ func (p *Pool) end() {
 	close(p.endDone)
 }
 
-// endLocked skips every queued task and every blocked submitter's task.
-//
-// The queue's tasks are counted at once but completed later, outside mu, by
-// settleSkipped: moving the queue aside costs the same for a million tasks
-// as for one, where completing a million Futures here would hold every
-// worker, submitter and Wait on mu for tens of milliseconds.
+// endLocked skips every queued task and every blocked submitter's task. The
+// queue's are counted now but completed outside mu (settleSkipped): a
+// million Futures completed here held everyone on mu for tens of ms.
 func (p *Pool) endLocked() {
 	p.ended = true
 	p.endErr = skipError("the pool's", p.ctx)
@@ -62,8 +58,7 @@ func (p *Pool) endLocked() {
 	p.checkDrainedLocked()
 }
 
-// skipLocked counts the accepted task t as skipped by the pool's end, and
-// fails it.
+// skipLocked counts the accepted t as skipped by the pool's end, and fails it.
 func (p *Pool) skipLocked(t task) {
 	p.stats.Skipped++
 	p.ctxSkipped = true
@@ -72,9 +67,9 @@ func (p *Pool) skipLocked(t task) {
 	}
 }
 
-// settleSkipped completes the Futures that endLocked set aside, outside mu:
-// end does it, or Close if it stopped end from running. They belong to no
-// one else by then; the lock taken here orders what was written under it.
+// settleSkipped completes, outside mu, the Futures that endLocked set aside
+// and no one else touches: end does it, or Close if it stopped end. Taking
+// mu orders what was written under it.
 func (p *Pool) settleSkipped() {
 	p.mu.Lock()
 	q, err := p.skipped, p.endErr
@@ -86,16 +81,15 @@ func (p *Pool) settleSkipped() {
 	i := 0
 	for t := range q {
 		if i++; i%1024 == 0 {
-			// Let the workers and Wait, woken by the same cancel, go first:
-			// every 1024 Futures (~30 us) kept both the settling and Wait's
-			// return fastest with a million queued on 2 cores.
+			// Let the workers and Wait, woken by the same cancel, go: every
+			// 1024 (~30 µs) was fastest for both with a million queued.
 			runtime.Gosched()
 		}
 		s := t.state()
 		if s == nil || !s.queued {
-			continue // a Go task, for which Wait reports the end once; or a dead one
+			continue // a Go task (Wait reports the end once), or a dead one
 		}
-		s.stopDrop() // if too late, drop finds the pool ended and leaves s alone
+		s.stopDrop() // a drop too late finds the pool ended
 		s.settle(err)
 	}
 }
@@ -148,8 +142,7 @@ func (p *Pool) Close() error {
 	p.phase = draining
 	for w, t := p.popWaiterLocked(); w != nil; w, t = p.popWaiterLocked() {
 		if w.checking {
-			// Maybe a task's, to be its child: its submitter finds out,
-			// and refuses it itself if not (await).
+			// Maybe a task's child: its submitter finds out (await).
 			w.closed = t
 			p.handedBack++
 			w.wake <- false // it has room
@@ -163,8 +156,7 @@ func (p *Pool) Close() error {
 	}
 	err := p.takeErrLocked()
 	p.phase = shut
-	// Nothing queued or running: every worker is idle, parked on its empty
-	// wake, where a nil tells it to leave.
+	// Nothing queued or running: every worker is parked.
 	idle := p.idle
 	p.idle = nil
 	for _, w := range idle {
@@ -180,16 +172,14 @@ func (p *Pool) Close() error {
 
 	p.goroutines.Wait()
 	if p.stopEnd() {
-		// end will never run; ctx may have ended all the same, seen first by
-		// someone under mu: then the skipped Futures are Close's to complete.
+		// end will never run, though ctx may have ended, seen under mu.
 		p.settleSkipped()
 	} else {
-		<-p.endDone // end runs or ran: no goroutine of the pool outlives Close
+		<-p.endDone // no goroutine of the pool outlives Close
 	}
 	return err
 }
 
-// busyLocked reports whether a task is queued or running.
 func (p *Pool) busyLocked() bool { return p.stats.Queued+p.stats.Running > 0 }
 
 // checkDrainedLocked wakes Wait and Close if no task is queued or running.
@@ -199,7 +189,7 @@ func (p *Pool) checkDrainedLocked() {
 	}
 }
 
-// takeErrLocked returns what Wait returns, and forgets it.
+// takeErrLocked returns, and forgets, what Wait returns.
 func (p *Pool) takeErrLocked() error {
 	errs := p.errs
 	if p.ctxSkipped {

@@ -12,32 +12,27 @@ import (
 // This file holds nested work: a task that waits for tasks of its own pool,
 // itself or through goroutines it hands its ctx to.
 //
-// When the goroutine that runs a task blocks in one of fanout's waits
-// (Future.Wait, WaitContext, Group.Wait, a mapx call, an errgroupx group's
-// Wait), it lends its worker for as long as it waits. A waiter whose ctx
-// carries the worker's slot adds the queued task it waits for (or a Group's
-// task whose submitter is blocked on the full queue) to the worker's wanted
-// list; the lent worker runs those, one at a time, on a helper goroutine of
-// its own. So the bound holds however many goroutines a task has, nothing
-// waits for a task no worker will run, and a task always runs on the pool's
-// goroutines: its Goexit or labels never touch a waiter.
+// The goroutine that runs a task lends its worker while it blocks in one of
+// fanout's waits. A waiter whose ctx carries the worker's slot adds the task
+// it waits for, queued or blocked, to the worker's wanted list; the lent
+// worker runs those one at a time on a helper goroutine. So the bound holds
+// however many goroutines a task has, nothing waits for a task no worker
+// will run, and a task's Goexit or labels never touch a waiter.
 //
-// Who lends is told by the goroutine: only the pool's goroutines run tasks,
-// each for one worker (byID), and a goroutine knows it is one of them from
-// the function its stack starts with (onPoolGoroutine), reading its id
-// (~2 µs) only then, once a wait. A waiter whose ctx carries the slot of a
-// level below the top is known not to run the top's task without a look.
+// Only the pool's goroutines run tasks, each for one worker (byID). A
+// goroutine knows it is one from its stack's first function
+// (onPoolGoroutine), and only then reads its id (~2 µs), once a wait. A ctx
+// carrying the slot of a level below the top tells, without a look, that
+// its goroutine does not run the top's task.
 
-// nesting is a worker's state of lends, guarded by the pool's mu. Its
-// goroutines form a stack: level 0 is the worker's own, level i its helper
-// helpers[i-1]. lends[i] is the lend of level i's goroutine, blocked in a
-// wait; the goroutine at level len(lends) runs a task if running.
+// nesting is a worker's lends, guarded by mu. Its goroutines form a stack
+// of levels (level); lends[i] is the lend of level i's goroutine, blocked in
+// a wait, and the goroutine at level len(lends) runs a task if running.
 //
-// The worker is free when lent, no task runs on it and its innermost lender
-// is not waiting to take it back. Then it runs, at its top level, the
-// tasks its waiters want, oldest first, while fewer task functions than the
-// bound run; lenders take it back innermost first, once the task above them
-// has returned.
+// The worker is free when lent, running nothing, and its innermost lender is
+// not waiting to take it back. Then it runs, at its top level, the tasks its
+// waiters want, oldest first, while active < bound; lenders take it back
+// innermost first, once the task above them has returned.
 type nesting struct {
 	lends   []*lend
 	running bool
@@ -51,17 +46,14 @@ type lend struct {
 }
 
 // A level is where one of a worker's goroutines runs tasks: level 0 is the
-// worker's own, level n its helper helpers[n-1]. The ctx of a task run there
-// carries the level's slot: so a waiter that carries a lower level's slot
-// is known, without asking its goroutine, not to run the top level's task.
+// worker's own, level n its helper helpers[n-1]. A task run there gets a
+// ctx carrying the level's slot.
 type level struct {
 	w    *worker
 	n    int
 	slot nest.Slot       // Owner: the level
 	ctx  context.Context // p.ctx carrying slot: what Submit's and Go's tasks run with here
-	// key is the key of the keyed task running here, or nil: written by the
-	// level's goroutine, read by checkKeyWait on the levels above (keyed.go).
-	key any
+	key  any             // the running keyed task's key, or nil: written by the level's goroutine, read by checkKeyWait
 }
 
 func (lv *level) init(w *worker, n int) {
@@ -70,13 +62,13 @@ func (lv *level) init(w *worker, n int) {
 	lv.ctx = nest.NewContext(w.p.ctx, &lv.slot)
 }
 
-// A helper is a goroutine of a worker's that runs tasks at one level.
+// A helper is a worker's goroutine at a level above 0.
 type helper struct {
 	level
 	run chan task // holds one: a task is sent only while the level runs none
 }
 
-// poolPrefix is the prefix of the names of this package's functions.
+// poolPrefix prefixes the names of this package's functions.
 var poolPrefix = func() string {
 	name := runtime.FuncForPC(reflectPC()).Name()
 	return name[:strings.LastIndex(name, ".")+1]
@@ -100,14 +92,13 @@ func onPoolGoroutine() bool {
 	if n < 2 {
 		return false
 	}
-	// The last frame is runtime.goexit; the one before, the goroutine's:
-	// a return address, inside the call that it made.
+	// The last frame is runtime.goexit, the one before the goroutine's
+	// function (a return address: -1 to be inside its call).
 	f := runtime.FuncForPC(pcs[n-2] - 1)
 	return f != nil && strings.HasPrefix(f.Name(), poolPrefix)
 }
 
-// ownWorker returns the worker whose task the calling goroutine runs, if it
-// is one of p's goroutines, or nil.
+// ownWorker returns the worker the calling goroutine runs tasks for, or nil.
 func (p *Pool) ownWorker() *worker {
 	if !onPoolGoroutine() {
 		return nil
@@ -119,7 +110,7 @@ func (p *Pool) ownWorker() *worker {
 }
 
 // panicOnOwnGoroutine panics if a task of p calls method, which would wait
-// for the task itself.
+// for the task.
 func (p *Pool) panicOnOwnGoroutine(method string) {
 	if p.ownWorker() != nil {
 		panic("pool: Pool." + method + " called from a task of the same pool, which it would wait for: " +
@@ -140,9 +131,9 @@ func (p *Pool) slotOf(ctx context.Context) *level {
 	return nil
 }
 
-// mayRun reports whether a goroutine whose ctx carries lv's slot may be the
-// one that runs w's task at the top level: not if lv is below the top, whose
-// task waits, nor if no task runs there.
+// mayRun reports whether a goroutine whose ctx carries lv's slot may run its
+// worker's task at the top level: not if lv is below the top, nor if no task
+// runs there.
 func (p *Pool) mayRun(lv *level) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -153,8 +144,8 @@ func (lv *level) mayRunLocked() bool {
 	return lv.n == len(lv.w.lends) && lv.w.running
 }
 
-// Lend lends lv's worker if the calling goroutine runs its task: nest.Lender,
-// for errgroupx and mapx.
+// Lend is nest.Lender's, for errgroupx and mapx: it lends lv's worker if
+// the calling goroutine runs its task.
 func (lv *level) Lend() func() {
 	w, p := lv.w, lv.w.p
 	if !p.mayRun(lv) || p.ownWorker() != w {
@@ -166,16 +157,15 @@ func (lv *level) Lend() func() {
 	return func() { p.takeBack(w, l) }
 }
 
-// waiting is a caller's part in a wait for tasks of the pool: w is the
-// worker it may claim tasks for (nil: none), l its lend if it runs w's task.
+// waiting is a caller's part in a wait: w the worker it may claim tasks for,
+// or nil; l its lend if it runs w's task.
 type waiting struct {
 	w *worker
 	l *lend
 }
 
-// beginWait finds the calling goroutine's part in a wait: it lends its
-// worker if it runs a task of p's, or may claim for the worker whose slot
-// ctx carries. endWait ends it.
+// beginWait lends the caller's worker if it runs a task of p's, or else
+// claims for the worker whose slot ctx carries. endWait ends it.
 func (p *Pool) beginWait(ctx context.Context) waiting {
 	lv := p.slotOf(ctx)
 	if lv != nil && !p.mayRun(lv) {
@@ -199,9 +189,8 @@ func (p *Pool) endWait(wt waiting) {
 	}
 }
 
-// waitFor blocks until the task s completes, and reports true; or reports
-// whether it has completed once gaveUp is closed. If s is queued, it asks wt's
-// worker to run it when free: the waiter itself never runs a task.
+// waitFor is park after asking wt's worker to run s when free: the waiter
+// itself never runs a task.
 func (p *Pool) waitFor(wt waiting, s *taskState, t task, gaveUp <-chan struct{}) bool {
 	if w := wt.w; w != nil && !s.completed() {
 		select {
@@ -216,10 +205,9 @@ func (p *Pool) waitFor(wt waiting, s *taskState, t task, gaveUp <-chan struct{})
 	return park(s, gaveUp)
 }
 
-// waitInTask is waitFor for WaitContext with a ctx that carries lv's slot:
-// in one lock, it tells a goroutine that cannot run the task at lv's top
-// level (the common case: a goroutine the task handed its ctx to, while the
-// task waits) and claims s for lv's worker; else it waits as Wait does.
+// waitInTask is waitFor for WaitContext with a ctx carrying lv's slot: one
+// lock tells the common case, a goroutine that cannot run lv's top-level
+// task (one the task handed its ctx to), and claims s for lv's worker.
 func (p *Pool) waitInTask(ctx context.Context, lv *level, s *taskState, t task) bool {
 	gaveUp := ctx.Done()
 	select {
@@ -240,8 +228,8 @@ func (p *Pool) waitInTask(ctx context.Context, lv *level, s *taskState, t task) 
 	return ok
 }
 
-// wantLocked asks w to run s, queued or with its submitter blocked, when
-// free; or, should its submitter block later, to run it then (await).
+// wantLocked asks w to run s when free: now if queued or blocked, or once
+// its submitter blocks (await).
 func (p *Pool) wantLocked(w *worker, s *taskState, t task) {
 	p.observeEndLocked()
 	switch {
@@ -249,9 +237,7 @@ func (p *Pool) wantLocked(w *worker, s *taskState, t task) {
 	case s.queued || s.blocked:
 		w.wanted = append(w.wanted, t) // a keyed t: see nextWantedLocked
 		p.claimForLocked(w)
-	case s.caller != nil:
-		// Not yet added, or running: should its submitter block, w
-		// runs it (await).
+	case s.caller != nil: // not yet added, or running
 		s.caller.wantedBy = w
 	}
 }
@@ -276,10 +262,9 @@ func park(s *taskState, gaveUp <-chan struct{}) bool {
 	}
 }
 
-// nextWantedLocked takes the oldest task wanted on w and still queued off the
-// queue, or still blocked off its submitter, to run at w's free top level,
-// counted as running, and returns it; or nil. At the bound, it lists w as
-// starved, for serveStarvedLocked.
+// nextWantedLocked takes the oldest task wanted on w, still queued or
+// blocked, to run at w's free top level, counted as running; or returns nil.
+// At the bound it lists w as starved, for serveStarvedLocked.
 func (p *Pool) nextWantedLocked(w *worker) task {
 	for len(w.wanted) > 0 && w.freeLocked() {
 		t := w.wanted[0]
@@ -290,8 +275,7 @@ func (p *Pool) nextWantedLocked(w *worker) task {
 			continue
 		}
 		if p.active >= p.bound {
-			// A start beyond the bound, which a Resize may have lowered
-			// below what runs: wait for a task function to return.
+			// Maybe after a Resize shrank it: wait for a return.
 			if !w.starved {
 				w.starved = true
 				p.starved = append(p.starved, w)
@@ -299,11 +283,8 @@ func (p *Pool) nextWantedLocked(w *worker) task {
 			return nil
 		}
 		if s.key != nil {
-			// A keyed task must not start out of its key's order: the
-			// free worker serves the queue, in its order, until the
-			// task wanted has run (maybe there). It keeps nothing from
-			// running: the queue is served as by any worker, which also
-			// makes room for a keyed task whose submitter is blocked.
+			// Not out of its key's order: serve the queue in order, as
+			// any worker would, until t has run (maybe here).
 			if t = p.dequeueLocked(); t == nil {
 				return nil // nothing ready: t's key is out, its runner moves it on
 			}
@@ -325,8 +306,8 @@ func (p *Pool) nextWantedLocked(w *worker) task {
 	return nil
 }
 
-// claimForLocked runs the next task wanted on w, if it may, on the helper
-// of w's top level, made if need be.
+// claimForLocked runs the next task wanted on w, if any, on the helper of
+// w's top level, made if need be.
 func (p *Pool) claimForLocked(w *worker) {
 	t := p.nextWantedLocked(w)
 	if t == nil {
@@ -344,8 +325,8 @@ func (p *Pool) claimForLocked(w *worker) {
 		p.goroutines.Add(1)
 		go p.help(w, h)
 	}
-	h.run <- t                   // never blocks: the level ran nothing, so its helper took the last
-	p.admitLocked(nil).release() // the room t left; wakes never block
+	h.run <- t                   // never blocks: the level ran nothing
+	p.admitLocked(nil).release() // t's room; wakes never block
 }
 
 // serveStarvedLocked gives the room under the bound to the starved workers.
@@ -371,8 +352,8 @@ func (p *Pool) help(w *worker, h *helper) {
 	}
 }
 
-// finishHelped settles t, which ran at w's top level, counts it, and returns
-// the next task for the level's helper to run, unless it is dying.
+// finishHelped settles t, run at w's top level, and returns the helper's
+// next task, unless it is dying.
 func (p *Pool) finishHelped(w *worker, t task, err error, dying bool) (next task) {
 	p.groupFailed(t, err)
 	s := t.state()
@@ -384,7 +365,7 @@ func (p *Pool) finishHelped(w *worker, t task, err error, dying bool) (next task
 	w.running = false
 	p.active--
 	if l := w.top(); l.back != nil {
-		// Its lender's wait is over: it takes the worker back.
+		// Its lender waits to take the worker back.
 		w.lends = w.lends[:len(w.lends)-1]
 		w.running = true
 		p.active++
@@ -415,8 +396,7 @@ func (p *Pool) lendLocked(w *worker) *lend {
 	return l
 }
 
-// takeBack ends the lend l once w is free at it: at once, or once the tasks
-// above it have returned.
+// takeBack ends the lend l once the tasks above it have returned.
 func (p *Pool) takeBack(w *worker, l *lend) {
 	p.mu.Lock()
 	if w.top() == l && !w.running {

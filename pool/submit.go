@@ -122,20 +122,17 @@ func (p *Pool) GoContext(ctx context.Context, fn func(ctx context.Context) error
 }
 
 // submit queues t, or hands it to a worker, and reports true; or, when block
-// is false and there is no room, reports false and leaves t alone.
-//
-// Every child of a task of the pool waits beyond the queue's size rather than
-// block, since the task's worker may be what it waits for: a task is known
-// by its ctx, which carries its worker's slot, or, when the queue is full
-// (or Close drains), by the calling goroutine, one of the pool's.
+// is false and there is no room, reports false and leaves t alone. A child
+// of a task, known by its ctx's slot or, at a full queue or while Close
+// drains, by its goroutine, never blocks: its worker may be what it awaits.
 func (p *Pool) submit(t task, block bool) bool {
 	s := t.state()
 	var cerr error
 	child := false
 	if cctx := s.callerCtx(); cctx != nil {
-		// Read before observeEndLocked looks at the pool's ctx: a caller's
-		// ctx that ends with the pool's ends after it, so a task offered as
-		// both end is the pool's to skip, and counted.
+		// Read before observeEndLocked: a caller's ctx that ends with the
+		// pool's ends after it, so a task offered as both end is the pool's
+		// to skip, and counted.
 		cerr = s.callerErr()
 		child = p.slotOf(cctx) != nil
 	}
@@ -143,11 +140,10 @@ func (p *Pool) submit(t task, block bool) bool {
 	for {
 		p.mu.Lock()
 		p.observeEndLocked()
-		// The order of the cases is their precedence: Close beats the end of
-		// ctx, which beats the caller's ctx, which beats room.
+		// Precedence: Close, the pool's end, the caller's end, room.
 		switch {
 		case p.phase == draining && !asked:
-			// Refused unless a task adds it: find out (see await).
+			// Refused unless a task adds it: look (await).
 			p.mu.Unlock()
 			asked, child = true, p.ownWorker() != nil
 			continue
@@ -159,11 +155,10 @@ func (p *Pool) submit(t task, block bool) bool {
 		case cerr != nil:
 			p.settleLocked(t, cerr) // given up before it was accepted: not counted
 		case len(p.idle) > 0 && p.startNowLocked(t):
-			// An idle worker means no task ready in the queue: t is next.
-			w := p.popIdleLocked()
+			w := p.popIdleLocked() // so no task is ready: t is next
 			p.stats.Submitted++
 			p.mu.Unlock()
-			w.wake <- t // it has room: only who takes w off the list sends
+			w.wake <- t // has room
 			return true
 		case p.stats.Workers < int64(p.bound) && p.startNowLocked(t):
 			w := p.startLocked(t)
@@ -184,7 +179,7 @@ func (p *Pool) submit(t task, block bool) bool {
 			if p.await(t) { // unlocks mu
 				return true
 			}
-			asked, child = true, true // a task of the pool's, which must not block
+			asked, child = true, true // a task's, which must not block
 			continue
 		}
 		p.mu.Unlock()

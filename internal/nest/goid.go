@@ -5,8 +5,6 @@ import (
 	"sync/atomic"
 )
 
-// reads counts the calls of GoroutineID, for tests that pin how often the
-// pool pays for one.
 var reads atomic.Int64
 
 // Reads returns how many times GoroutineID has been called in the process.
@@ -15,13 +13,9 @@ func Reads() int64 { return reads.Load() }
 // GoroutineID returns the calling goroutine's id, as printed at the head of
 // its stack trace ("goroutine 18 [running]:").
 //
-// Go does not expose goroutine ids, on purpose: state keyed by goroutine is
-// usually a design fault. A pool needs one thing from them: to tell the
-// goroutine that runs a task from the other goroutines its ctx reaches, and
-// no value a program passes around tells them apart. runtime.Stack walks the
-// whole stack to print it: about 2 µs for a shallow one, more for a deep
-// one. The pool reads it once per goroutine it starts, and in a wait only on
-// a goroutine it started.
+// Go hides goroutine ids on purpose, but the pool must tell the goroutine
+// that runs a task from the others its ctx reaches, which no value passed
+// around can. runtime.Stack walks the whole stack: ~2 µs for a shallow one.
 func GoroutineID() uint64 {
 	reads.Add(1)
 	var buf [64]byte
