@@ -112,7 +112,8 @@ func (lv *level) taskCtx(ctx context.Context, m *merged) *taskCtx {
 	return &taskCtx{Context: nest.NewContext(ctx, &lv.slot), p: lv.w.p, m: m}
 }
 
-// isTaskCtx reports whether ctx is a task of p's own, which ends with p's.
+// isTaskCtx reports whether ctx is a task's ctx of p's, as the task got it:
+// it ends with p's ctx.
 func (p *Pool) isTaskCtx(ctx context.Context) bool {
 	tc, ok := ctx.(*taskCtx)
 	return ok && tc.p == p
