@@ -83,7 +83,7 @@ func (g *Group[R]) Go(fn func(ctx context.Context) (R, error)) {
 func (g *Group[R]) GoKey(key any, fn func(ctx context.Context) (R, error)) {
 	checkKey("Group.GoKey", key)
 	f := g.add(fn, "GoKey")
-	f.s.key = key
+	f.s.caller.key = key
 	g.mu.Lock()
 	g.tasks = append(g.tasks, f)
 	g.keyed = true

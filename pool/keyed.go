@@ -25,8 +25,8 @@ func SubmitKey[R any](p *Pool, key any, fn func(ctx context.Context) (R, error))
 	if fn == nil {
 		panic("pool: SubmitKey called with nil func")
 	}
-	f := newFuture(p, nil, fn)
-	f.s.key = key
+	f := newCallerFuture(p, nil, fn)
+	f.s.caller.key = key
 	p.submit(f, true)
 	return f
 }
@@ -41,15 +41,17 @@ func (p *Pool) GoKey(key any, fn func(ctx context.Context) error) {
 		panic("pool: Pool.GoKey called with nil func")
 	}
 	t := &keyGoTask{fn: fn}
-	t.s.pool, t.s.key, t.s.toWait = p, key, true
+	t.s.pool, t.s.caller, t.s.toWait = p, &t.c, true
+	t.c.key = key
 	t.s.settled.Add(1) // for settle's Done
 	p.submit(t, true)
 }
 
-// keyGoTask is a task of GoKey: a state and fn in one allocation, where a
-// Future would need a closure too.
+// keyGoTask is a task of GoKey: a state, its key and fn in one allocation,
+// where a Future would need a closure too.
 type keyGoTask struct {
 	s  taskState
+	c  caller
 	fn func(ctx context.Context) error
 }
 
@@ -99,15 +101,16 @@ func (p *Pool) checkKeyWait(method string, ss ...*taskState) {
 	p.mu.Lock()
 	var key any
 	for _, s := range ss {
-		if s.key == nil || !s.queued {
+		k := s.keyOf()
+		if k == nil || !s.queued {
 			continue
 		}
-		if w.level.key == s.key {
-			key = s.key
+		if w.level.key == k {
+			key = k
 		}
 		for i := 0; i < len(w.lends) && i < len(w.helpers); i++ {
-			if h := w.helpers[i]; h != nil && h.key == s.key {
-				key = s.key
+			if h := w.helpers[i]; h != nil && h.key == k {
+				key = k
 			}
 		}
 	}
@@ -123,7 +126,7 @@ func (p *Pool) anyQueued(ss []*taskState) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, s := range ss {
-		if s.key != nil && s.queued {
+		if s.keyOf() != nil && s.queued {
 			return true
 		}
 	}

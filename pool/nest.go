@@ -237,7 +237,7 @@ func (p *Pool) wantLocked(w *worker, s *taskState, t task) {
 	case s.queued || s.blocked:
 		w.wanted = append(w.wanted, t) // a keyed t: see nextWantedLocked
 		p.claimForLocked(w)
-	case s.caller != nil: // not yet added, or running
+	case s.callerOf() != nil: // not yet added, or running
 		s.caller.wantedBy = w
 	}
 }
@@ -282,7 +282,7 @@ func (p *Pool) nextWantedLocked(w *worker) task {
 			}
 			return nil
 		}
-		if s.key != nil {
+		if s.keyOf() != nil {
 			// Not out of its key's order: serve the queue in order, as
 			// any worker would, until t has run (maybe here).
 			if t = p.dequeueLocked(); t == nil {

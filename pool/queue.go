@@ -38,8 +38,8 @@ func (p *Pool) enqueueLocked(t task) {
 		p.stats.Queued++
 		return
 	}
-	if s.key != nil {
-		p.queue.PushKey(t, groupOf(s), s.key)
+	if k := s.keyOf(); k != nil {
+		p.queue.PushKey(t, groupOf(s), k)
 	} else {
 		p.queue.Push(t, groupOf(s))
 	}
@@ -47,7 +47,7 @@ func (p *Pool) enqueueLocked(t task) {
 	s.queued = true
 	// Not for a child of a task, whose waiter gives up with the same ctx
 	// anyway (a tenth of BenchmarkNestedMap's time); a worker skips it.
-	if c := s.caller; c != nil && c.group == nil && p.slotOf(c.ctx) == nil {
+	if c := s.callerOf(); c != nil && c.group == nil && p.slotOf(c.ctx) == nil {
 		if d := c.ctx.Done(); d != nil && d != p.done {
 			// The AfterFunc locks mu, so it cannot run before stop is set.
 			c.stop = context.AfterFunc(c.ctx, func() { p.drop(s) })
@@ -127,13 +127,14 @@ func isDead(t task) bool {
 // pushed and popped, to take its key out until doneLocked.
 func (p *Pool) startNowLocked(t task) bool {
 	s := t.state()
-	if s == nil || s.key == nil {
+	k := s.keyOf()
+	if k == nil {
 		return true
 	}
-	if p.queue.Has(s.key) {
+	if p.queue.Has(k) {
 		return false
 	}
-	p.queue.PushKey(t, groupOf(s), s.key)
+	p.queue.PushKey(t, groupOf(s), k)
 	if got, _, _ := p.queue.Pop(); got != t {
 		panic("pool: internal error: a task was ready while a worker was free")
 	}
@@ -161,7 +162,7 @@ func (p *Pool) dispatchLocked() {
 // it passes over those whose key has a task queued or out.
 func (p *Pool) popStartableWaiterLocked() (*waiter, task) {
 	for w := p.waiters.head; w != nil; w = w.next {
-		if s := w.t.state(); s == nil || s.key == nil || !p.queue.Has(s.key) {
+		if k := w.t.state().keyOf(); k == nil || !p.queue.Has(k) {
 			return w, p.unwaitLocked(w)
 		}
 	}
@@ -269,7 +270,7 @@ func (p *Pool) await(t task) bool {
 	var gaveUp <-chan struct{}
 	if s := t.state(); s != nil {
 		s.blocked = true
-		if c := s.caller; c != nil {
+		if c := s.callerOf(); c != nil {
 			gaveUp = c.ctx.Done()
 			if lw := c.wantedBy; lw != nil {
 				// A task waits for t already (a Group's): its worker runs t.

@@ -109,8 +109,8 @@ func (p *Pool) run(w *worker, t task, h *helper) (err error) {
 		ctx = p.runCtx(c, lv)
 		pprof.SetGoroutineLabels(c.ctx) // fn's ctx's labels, without a merge
 	}
-	if s != nil && s.key != nil {
-		lv.key = s.key // for checkKeyWait
+	if k := s.keyOf(); k != nil {
+		lv.key = k // for checkKeyWait
 	}
 	err = errgroupx.Recover(
 		func() error { return t.call(ctx) },
@@ -174,8 +174,8 @@ func (p *Pool) groupFailed(t task, err error) {
 // doneLocked counts the running t as completed or skipped, and settles it.
 func (p *Pool) doneLocked(t task, err error) (woke bool) {
 	p.stats.Running--
-	if s := t.state(); s != nil && s.key != nil {
-		p.queue.Done(s.key) // whatever became of t
+	if k := t.state().keyOf(); k != nil {
+		p.queue.Done(k) // whatever became of t
 	}
 	if sk, ok := err.(skipped); ok {
 		p.stats.Skipped++
