@@ -52,8 +52,6 @@ func TestCases(t *testing.T) {
 // TestSupport pins down which contender does which workload, so that a
 // contender cannot drop out of the table unnoticed.
 func TestSupport(t *testing.T) {
-	// Issue 19's workloads wait for fanout's fair groups and keyed tasks;
-	// its line becomes "" once the pool has them.
 	const onlyKeyed = "TinyMap CPUMap IOMap FirstError PoolRoundTrip Stream AntsSleep PondRand GoPkgzPool " +
 		"HeavyTail HeavyTailUnordered BlockedCall BlockedCallUnordered BlockedCallSettle BlockedCallMap " +
 		"EveryOutcome TreeCPU TreeIO SharedPoolGroup Nested FairGroups"
