@@ -85,7 +85,7 @@ func (c *lateCtx) get() *taskCtx {
 	return tc
 }
 
-// release ends the merge, if made, once the task has completed (wake).
+// release ends the merge, if made, once the task has completed (settle).
 func (c *lateCtx) release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -36,11 +36,10 @@ func (f *Future[R]) Wait() (R, error) {
 				p.endWait(wt)
 			}
 		}
-		if f.s.parkNow() {
-			f.s.settled.Wait() // no channel to make
-		}
+		f.s.park()
+		f.s.settled.Wait() // no channel to make
 	}
-	// settle's store of finBit, or the WaitGroup, orders val and err.
+	// settle's close of done, or the WaitGroup, orders val and err.
 	return f.val, f.s.err
 }
 
@@ -197,12 +196,11 @@ type taskState struct {
 	pool   *Pool   // never changed
 	caller *caller // nil for Submit, TrySubmit and Go; never changed
 
-	// queued, blocked and wakeLater are guarded by the pool's mu.
-	queued    bool          // in the queue; in it but not queued: dead
-	blocked   bool          // its submitter is in waiters
-	toWait    bool          // GoContext's or GoKey's: its error goes to Wait
-	wakeLater bool          // settle leaves wake to its caller, after unlocking mu
-	flags     atomic.Uint32 // finBit, parkedBit; beside the bools, it keeps Future[int] at 80 bytes
+	// queued and blocked are guarded by the pool's mu.
+	queued  bool        // in the queue; in it but not queued: dead
+	blocked bool        // its submitter is in waiters
+	toWait  bool        // GoContext's or GoKey's: its error goes to Wait
+	parked  atomic.Bool // a waiter has blocked, or is about to (settle's woke); beside the bools, Future[int] stays 80 bytes
 }
 
 // caller is what a task with a caller's ctx or a key carries besides a
@@ -258,42 +256,34 @@ func (s *taskState) stopDrop() {
 	}
 }
 
-// settle completes the task with err, exactly once, and wakes its waiters
-// unless wakeLater is set. It reports whether a goroutine may be blocked on
-// it: a parked Wait, a Done channel, or its Group's Wait.
+// settle completes the task with err, exactly once: Done's channel closes,
+// its waiters wake, and its lateCtx is released. It reports whether a
+// goroutine may have been blocked on it: a parked Wait, a Done channel, or
+// its Group's Wait.
 func (s *taskState) settle(err error) (woke bool) {
 	s.err = err
-	// A release: who sees finBit sees err and val.
-	woke = s.flags.Or(finBit)&parkedBit != 0 || s.done.Load() != nil
-	if c := s.caller; c != nil && c.group != nil && c.group.settled() {
+	// The CompareAndSwap and the close are releases: a goroutine that sees
+	// the task complete sees err and the Future's val too.
+	if !s.done.CompareAndSwap(nil, closedChan) {
+		close(*s.done.Load()) // made by Done or a wait
 		woke = true
 	}
-	if !s.wakeLater {
-		s.wake()
+	s.settled.Done()
+	// Read after the close: a waiter that parks later sees the task complete.
+	woke = woke || s.parked.Load()
+	if c := s.caller; c != nil {
+		if c.late != nil {
+			c.late.release() // takes no lock of the pool's
+		}
+		if c.group != nil && c.group.settled() {
+			woke = true
+		}
 	}
 	return woke
 }
 
-const (
-	finBit    = 1 << iota // completed
-	parkedBit             // a waiter has blocked, or is about to
-)
-
-// parkNow marks s as waited for, and reports whether the caller must block.
-func (s *taskState) parkNow() bool { return s.flags.Or(parkedBit)&finBit == 0 }
-
-// wake wakes the waiters of the completed s, and releases its lateCtx.
-// Called after unlocking mu (wakeLater), it spares mu's holders a wake-up:
-// finishHelped's, under mu, cost BenchmarkNestedMap a tenth of its time.
-func (s *taskState) wake() {
-	if !s.done.CompareAndSwap(nil, closedChan) {
-		close(*s.done.Load()) // made by Done or a wait
-	}
-	s.settled.Done()
-	if c := s.caller; c != nil && c.late != nil {
-		c.late.release() // takes no lock of the pool's
-	}
-}
+// park marks s as waited for by a goroutine about to block, for settle.
+func (s *taskState) park() { s.parked.Store(true) }
 
 // callerErr returns the task's error if its caller's ctx has ended, or nil.
 // s may be nil.
@@ -305,7 +295,23 @@ func (s *taskState) callerErr() error {
 	return skipError("the caller's", ctx)
 }
 
-func (s *taskState) completed() bool { return s.flags.Load()&finBit != 0 }
+// completed reports whether the task has completed: whether Done's channel
+// is closed, or would be.
+func (s *taskState) completed() bool {
+	ch := s.done.Load()
+	if ch == nil {
+		return false
+	}
+	if ch == closedChan {
+		return true
+	}
+	select {
+	case <-*ch:
+		return true
+	default:
+		return false
+	}
+}
 
 func (s *taskState) doneChan() <-chan struct{} {
 	if ch := s.done.Load(); ch != nil {

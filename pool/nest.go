@@ -249,9 +249,8 @@ func park(s *taskState, gaveUp <-chan struct{}) bool {
 		return true
 	}
 	if gaveUp == nil {
-		if s.parkNow() {
-			s.settled.Wait() // no channel to make
-		}
+		s.park()
+		s.settled.Wait() // no channel to make
 		return true
 	}
 	select {
@@ -356,11 +355,7 @@ func (p *Pool) help(w *worker, h *helper) {
 // next task, unless it is dying.
 func (p *Pool) finishHelped(w *worker, t task, err error, dying bool) (next task) {
 	p.groupFailed(t, err)
-	s := t.state()
 	p.mu.Lock()
-	if s != nil {
-		s.wakeLater = true // after Unlock below
-	}
 	p.doneLocked(t, err)
 	w.running = false
 	p.active--
@@ -379,9 +374,6 @@ func (p *Pool) finishHelped(w *worker, t task, err error, dying bool) (next task
 	p.serveStarvedLocked()
 	p.checkDrainedLocked()
 	p.mu.Unlock()
-	if s != nil {
-		s.wake()
-	}
 	return next
 }
 

@@ -64,6 +64,8 @@ func (q *Queue[T, G]) Drain() iter.Seq[T] {
 		c := &key[T, G]{id: s.id, out: true, at: i}
 		q.out[i], q.keys[s.id] = c, c
 	}
+	q.keysPeak = len(q.out) // the keys known now
+	q.trimSpareKeys()
 	return func(yield func(T) bool) {
 		for turns.n > 0 {
 			g := turns.pop()

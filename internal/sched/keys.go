@@ -76,9 +76,7 @@ func (q *Queue[T, G]) next(s *key[T, G]) {
 		keep(&q.spareKeys, s, len(s.waiting.buf), max(spares, q.keysPeak-len(q.keys)))
 		if len(q.keys) == 0 {
 			q.keysPeak = 0
-			if len(q.spareKeys) > spares {
-				q.spareKeys = slices.Clone(q.spareKeys[:spares])
-			}
+			q.trimSpareKeys()
 		}
 		return
 	}
@@ -103,4 +101,12 @@ func (q *Queue[T, G]) Held() (turns, groups, keys, out int) {
 		turns-- // idles there, holding nothing
 	}
 	return turns, len(q.groups), len(q.keys), len(q.out)
+}
+
+// trimSpareKeys gives back the spare keys beyond spares or keysPeak,
+// whichever is more: keysPeak is 0 once no key is known.
+func (q *Queue[T, G]) trimSpareKeys() {
+	if n := max(spares, q.keysPeak); len(q.spareKeys) > n {
+		q.spareKeys = slices.Clone(q.spareKeys[:n])
+	}
 }
