@@ -77,7 +77,8 @@ type stream[T, R any] struct {
 	maxInFlight int               // 2·limit: read ahead further only for idle workers
 	held        int               // elements sent and not yet yielded
 	maxHeld     int               // heldPerWorker·limit
-	open        []*batch[T, R]    // SettleSeq: the batches in flight
+	open        []*batch[T, R]    // SettleSeq: the batches in flight, in the order sent
+	words       []uint64          // SettleSeq: the parts' words that yieldReady read, reused
 	slot        *nest.Slot        // the pool worker's slot that ctx carries, lent while the reader waits
 	ring        []*batch[T, R]    // MapSeq: batch i sent is ring[i%len(ring)], head <= i < tail
 	head, tail  int
@@ -113,7 +114,6 @@ type batch[T, R any] struct {
 	// SettleSeq, in all and of each part.
 	yielded int
 	seen    []int32
-	openAt  int // SettleSeq: b's place in open, or -1
 }
 
 func newStream[T, R any](ctx context.Context, limit int, fn func(context.Context, T) (R, error), ordered bool) *stream[T, R] {

@@ -98,7 +98,6 @@ func (s *stream[T, R]) send() bool {
 	s.sent += len(b.items)
 	s.held += len(b.items)
 	s.inFlight++
-	b.openAt = -1
 	if s.ordered {
 		if s.tail-s.head == len(s.ring) {
 			s.grow()
@@ -106,7 +105,6 @@ func (s *stream[T, R]) send() bool {
 		s.ring[s.tail%len(s.ring)] = b
 		s.tail++
 	} else {
-		b.openAt = len(s.open)
 		s.open = append(s.open, b)
 	}
 	for !s.roomToRead() {
@@ -313,18 +311,48 @@ func (s *stream[T, R]) yieldReady() bool {
 		}
 		return true
 	}
-	for i := 0; i < len(s.open); {
+	// SettleSeq: the parts' words are read first, newest batch first and
+	// each batch's last part first, then the outcomes are yielded the other
+	// way round, oldest batch first. A worker calls its batches in the order
+	// they were sent, so that an outcome computed before one that this read
+	// saw was computed before its own batch's words were read, and is seen
+	// too and yielded first: with one worker, the outcomes come in the order
+	// the calls returned, which is the input's. Read while yielding, a batch
+	// could show the calls that returned during the consumer's turn after
+	// an older batch showed none of those it holds.
+	words := s.words[:0]
+	for i := len(s.open) - 1; i >= 0; i-- {
 		b := s.open[i]
-		if !s.emitOutcomes(b) {
-			return false // the range is over: the rest is dropped
+		n := int(b.nparts.Load())
+		for k := n - 1; k >= 0; k-- {
+			words = append(words, b.parts[k].Load())
+		}
+		words = append(words, uint64(n))
+	}
+	s.words = words
+	j := len(words)
+	kept := 0 // open stays in the order the batches were sent
+	for i, b := range s.open {
+		// The number of parts read is not nparts now: a part cut off since
+		// holds no element the read saw computed.
+		n := int(words[j-1])
+		j -= n + 1
+		if !s.emitOutcomes(b, words[j:j+n]) {
+			// The range is over: the rest is dropped.
+			kept += copy(s.open[kept:], s.open[i:])
+			clear(s.open[kept:])
+			s.open = s.open[:kept]
+			return false
 		}
 		if b.yielded < len(b.items) {
-			i++
+			s.open[kept] = b
+			kept++
 			continue
 		}
-		s.drop(b) // moves the last batch of open to i
 		s.release(b)
 	}
+	clear(s.open[kept:])
+	s.open = s.open[:kept]
 	return true
 }
 
@@ -346,10 +374,11 @@ func (s *stream[T, R]) emitOrdered(b *batch[T, R]) bool {
 }
 
 // emitOutcomes yields the outcomes of SettleSeq's batch b computed and not
-// yet yielded, part by part. It reports false when the consumer broke out.
-func (s *stream[T, R]) emitOutcomes(b *batch[T, R]) bool {
-	for k := range int(b.nparts.Load()) {
-		start, next, end := unpackPart(b.parts[k].Load())
+// yet yielded, part by part, as words says: b's parts' words, read, last part
+// first. It reports false when the consumer broke out.
+func (s *stream[T, R]) emitOutcomes(b *batch[T, R], words []uint64) bool {
+	for k := range len(words) {
+		start, next, end := unpackPart(words[len(words)-1-k])
 		for i := start + int(b.seen[k]); i < min(next-1, end); i++ {
 			b.seen[k]++
 			b.yielded++
@@ -360,18 +389,6 @@ func (s *stream[T, R]) emitOutcomes(b *batch[T, R]) bool {
 		}
 	}
 	return true
-}
-
-// drop takes SettleSeq's batch b off the open list.
-func (s *stream[T, R]) drop(b *batch[T, R]) {
-	if b.openAt < 0 {
-		return
-	}
-	last := s.open[len(s.open)-1]
-	s.open[b.openAt], last.openAt = last, b.openAt
-	s.open[len(s.open)-1] = nil
-	s.open = s.open[:len(s.open)-1]
-	b.openAt = -1
 }
 
 // release empties b, dropping its references so that yielded elements can
