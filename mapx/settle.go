@@ -61,8 +61,9 @@ type Outcome[R any] struct {
 
 // SettleSeq returns a sequence of the outcomes of fn's calls on the elements
 // of in, each as its call returns, at most limit calls at once (limit <= 0
-// means GOMAXPROCS). A failed call ends nothing: to stop at one, break out.
-// It reads in and bounds its memory as [MapSeq] does.
+// means GOMAXPROCS): with limit 1, in input order; with more, the outcomes
+// of calls that return close together may swap. A failed call ends nothing:
+// to stop at one, break out. It reads in and bounds its memory as [MapSeq].
 //
 // When ctx ends, no new call starts, and a call's error that comes back
 // after it is marked with [ErrCutShort]. If ctx ended before the sequence
