@@ -81,7 +81,13 @@ func (p *Pool) register(w *worker) uint64 {
 	return id
 }
 
+// unregister forgets id as its goroutine ends, deferred. A panic that gets
+// here is the pool's own (run recovers a task's), maybe raised under mu: it
+// goes on without taking mu, to crash the program rather than hang it.
 func (p *Pool) unregister(id uint64) {
+	if r := recover(); r != nil {
+		panic(r)
+	}
 	p.mu.Lock()
 	delete(p.byID, id)
 	p.mu.Unlock()
