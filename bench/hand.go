@@ -114,15 +114,7 @@ func handTree(ctx context.Context, start []int, limit int,
 // handPool is the shared pool Go users write by hand: workers goroutines
 // that run the tasks sent on a channel, and a WaitGroup per group.
 func handPool(workers int) (func(int, func(int)), func()) {
-	tasks := make(chan func())
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for t := range tasks {
-				t()
-			}
-		})
-	}
+	tasks, stop := handWorkers(workers, 0)
 	group := func(n int, task func(int)) {
 		var done sync.WaitGroup
 		done.Add(n)
@@ -134,7 +126,23 @@ func handPool(workers int) (func(int, func(int)), func()) {
 		}
 		done.Wait()
 	}
-	return group, func() {
+	return group, stop
+}
+
+// handWorkers starts workers goroutines that run the tasks sent on a
+// channel with room for buf, and returns it and a stop that closes it and
+// waits for them.
+func handWorkers(workers, buf int) (chan<- func(), func()) {
+	tasks := make(chan func(), buf)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for t := range tasks {
+				t()
+			}
+		})
+	}
+	return tasks, func() {
 		close(tasks)
 		wg.Wait()
 	}
@@ -144,26 +152,15 @@ func handPool(workers int) (func(int, func(int)), func()) {
 // an unbuffered channel of tasks, so that an add blocks until a worker takes
 // its task, and a WaitGroup per group.
 func handGroups(workers int) (func() (func(func()), func()), func()) {
-	tasks := make(chan func())
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for t := range tasks {
-				t()
-			}
-		})
-	}
+	tasks, stop := handWorkers(workers, 0)
 	return func() (func(func()), func()) {
-			var done sync.WaitGroup
-			return func(task func()) {
-				done.Add(1)
-				tasks <- func() {
-					task()
-					done.Done()
-				}
-			}, done.Wait
-		}, func() {
-			close(tasks)
-			wg.Wait()
-		}
+		var done sync.WaitGroup
+		return func(task func()) {
+			done.Add(1)
+			tasks <- func() {
+				task()
+				done.Done()
+			}
+		}, done.Wait
+	}, stop
 }

@@ -329,16 +329,8 @@ func handKeyed(workers int) (func(int, func()), func()) {
 	var (
 		mu     sync.Mutex
 		queues = make(map[int]*keyQueue) // keys with a task running
-		jobs   = make(chan func(), 64*workers)
-		wg     sync.WaitGroup
 	)
-	for range workers {
-		wg.Go(func() {
-			for job := range jobs {
-				job()
-			}
-		})
-	}
+	jobs, stop := handWorkers(workers, 64*workers)
 	drain := func(key int, q *keyQueue, task func()) {
 		for {
 			task()
@@ -366,8 +358,5 @@ func handKeyed(workers int) (func(int, func()), func()) {
 		mu.Unlock()
 		jobs <- func() { drain(key, q, task) }
 	}
-	return add, func() {
-		close(jobs)
-		wg.Wait()
-	}
+	return add, stop
 }
