@@ -83,10 +83,11 @@ type Pool struct {
 	//   - stats.Queued counts the live tasks in queue, those waiting for
 	//     their key too: at most size, but for children of tasks. The queue
 	//     also holds dead ones (skipped or claimed).
-	//   - a task is ready in the queue only if no worker is idle and
-	//     stats.Workers >= bound, so a worker is coming for it; a task
-	//     waiting for its key has the one running its key's task (doneLocked
-	//     moves the key on, then dispatchLocked).
+	//   - a worker is coming for every task ready in the queue: no worker
+	//     is idle and stats.Workers >= bound, or the waker, handed a task it
+	//     has not yet started, passes the queue on when it does (relay); a
+	//     task waiting for its key has the one running its key's task
+	//     (doneLocked moves the key on, then dispatchLocked).
 	//   - a keyed task running or being skipped has its key out in queue;
 	//     only the queue's Pop starts one (a waiter never claims it).
 	//   - active <= stats.Workers: a worker runs at most one task function
@@ -124,6 +125,7 @@ type Pool struct {
 	queue   taskQueue          // the queued tasks, and dead ones (queue.go)
 	waiters waiterList         // the blocked submitters, oldest first
 	idle    []*worker          // parked workers, the last parked last
+	waker   *worker            // the worker last handed a task, maybe not yet started (sendingLocked)
 	reaper  *time.Timer        // armed while workers idle: reap
 	ticks   int                // how many times reap has run
 	byID    map[uint64]*worker // the pool's goroutines, by id, and the worker each runs tasks for

@@ -141,21 +141,90 @@ func (p *Pool) startNowLocked(t task) bool {
 	return true
 }
 
-// dispatchLocked hands the ready tasks to idle or new workers while the
-// bound allows: a key that moves on (doneLocked, compactLocked) readies a
-// task no worker may be coming for. wake has room, and go does not block.
-func (p *Pool) dispatchLocked() {
-	for len(p.idle) > 0 || p.stats.Workers < int64(p.bound) {
-		t := p.dequeueLocked()
-		if t == nil {
-			return
-		}
-		if len(p.idle) > 0 {
-			p.popIdleLocked().wake <- t
-		} else {
-			p.launch(p.startLocked(t))
-		}
+// startableLocked reports whether t may start now: not if its key has a
+// task queued or out.
+func (p *Pool) startableLocked(t task) bool {
+	k := t.state().keyOf()
+	return k == nil || !p.queue.Has(k)
+}
+
+// firstLocked returns the task a free worker starts in the stead of t, which
+// is startable: t, or the first ready task, t queued behind it.
+func (p *Pool) firstLocked(t task) task {
+	if p.stats.Queued == 0 && t.state().keyOf() == nil {
+		return t
 	}
+	p.enqueueLocked(t)
+	return p.dequeueLocked()
+}
+
+// dispatchLocked hands the next ready task to an idle or new worker, if the
+// bound allows and no worker is on its way already: that worker, once it
+// starts, passes the rest on the same way (relay). A key that moves on
+// (doneLocked, compactLocked) readies a task no worker may be coming for.
+// wake has room, and go does not block.
+func (p *Pool) dispatchLocked() {
+	if p.stats.Queued == 0 || p.comingLocked() || (len(p.idle) == 0 && p.stats.Workers >= int64(p.bound)) {
+		return
+	}
+	t := p.dequeueLocked()
+	if t == nil {
+		return
+	}
+	if len(p.idle) > 0 {
+		w := p.popIdleLocked()
+		p.sendingLocked(w)
+		w.wake <- t
+	} else {
+		w := p.startLocked(t)
+		p.sendingLocked(w)
+		p.launch(w)
+	}
+}
+
+// sendingLocked records that w is handed a task and has not yet started it:
+// while it has not, tasks queue behind it (comingLocked), rather than wake
+// a worker each; it passes them on when it starts. Handing each task to a
+// worker of its own cost bench's PondRand a goroutine wake-up a task.
+func (p *Pool) sendingLocked(w *worker) {
+	p.waker = w
+	if p.stats.Queued > 0 {
+		w.pending.Store(relayOwed)
+	} else {
+		w.pending.Store(onItsWay)
+	}
+}
+
+// w.pending: whether w was handed a task it has not yet started.
+const (
+	started   = iota
+	onItsWay  // handed a task, not yet started
+	relayOwed // and tasks were queued since: it passes them on (relay)
+)
+
+// comingLocked reports whether a worker handed a task has not yet started
+// it, and then marks it to pass on what is queued when it starts.
+func (p *Pool) comingLocked() bool {
+	w := p.waker
+	if w == nil {
+		return false
+	}
+	if w.pending.CompareAndSwap(onItsWay, relayOwed) || w.pending.Load() == relayOwed {
+		return true
+	}
+	p.waker = nil
+	return false
+}
+
+// relay passes the queued tasks on, for w, which starts its task now and
+// owes that (comingLocked).
+func (p *Pool) relay(w *worker) {
+	p.mu.Lock()
+	if p.waker == w {
+		p.waker = nil
+	}
+	p.dispatchLocked()
+	p.mu.Unlock()
 }
 
 // popStartableWaiterLocked is popWaiterLocked for a task to start at once:
@@ -341,6 +410,7 @@ func (p *Pool) await(t task) bool {
 // first, and returns their waiters chained after chain, to release after
 // unlocking mu.
 func (p *Pool) admitLocked(chain *waiter) *waiter {
+	queued := false
 	for p.stats.Queued < int64(p.size) {
 		w, t := p.popWaiterLocked()
 		if w == nil {
@@ -349,7 +419,11 @@ func (p *Pool) admitLocked(chain *waiter) *waiter {
 		w.next, chain = chain, w
 		if p.acceptLocked(t) {
 			p.enqueueLocked(t)
+			queued = true
 		}
+	}
+	if queued {
+		p.dispatchLocked() // a worker may be idle: its key kept t blocked
 	}
 	return chain
 }

@@ -154,17 +154,25 @@ func (p *Pool) submit(t task, block bool) bool {
 			p.skipLocked(t)
 		case cerr != nil:
 			p.settleLocked(t, cerr) // given up before it was accepted: not counted
-		case len(p.idle) > 0 && p.startNowLocked(t):
-			w := p.popIdleLocked() // so no task is ready: t is next
+		case p.waker != nil && p.stats.Queued < int64(p.size) && p.comingLocked():
 			p.stats.Submitted++
-			p.mu.Unlock()
-			w.wake <- t // has room
-			return true
-		case p.stats.Workers < int64(p.bound) && p.startNowLocked(t):
-			w := p.startLocked(t)
+			p.enqueueLocked(t) // for the worker on its way to pass on
+		case (len(p.idle) > 0 || p.stats.Workers < int64(p.bound)) && p.startableLocked(t):
 			p.stats.Submitted++
+			t = p.firstLocked(t)
+			var w *worker
+			if len(p.idle) > 0 {
+				w = p.popIdleLocked()
+			} else {
+				w = p.startLocked(t)
+			}
+			p.sendingLocked(w)
 			p.mu.Unlock()
-			p.launch(w)
+			if w.next != nil {
+				p.launch(w)
+			} else {
+				w.wake <- t // has room
+			}
 			return true
 		case p.stats.Queued < int64(p.size):
 			p.stats.Submitted++

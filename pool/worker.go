@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"runtime/pprof"
+	"sync/atomic"
 	"time"
 
 	"github.com/fanout-go/fanout/errgroupx"
@@ -18,6 +19,9 @@ type worker struct {
 	// wake hands the idle worker a task, or nil to leave. It holds one: only
 	// who takes the worker off the idle list sends.
 	wake chan task
+	// pending says whether it was handed a task it has not yet started
+	// (sendingLocked), written by the hander under mu and by w as it starts.
+	pending atomic.Int32
 
 	// Guarded by p.mu.
 	idleSince int  // the reaper's tick when it went idle, while in p.idle
@@ -57,6 +61,9 @@ func (p *Pool) work(w *worker, t task) {
 			if t = <-w.wake; t == nil {
 				return
 			}
+		}
+		if w.pending.Swap(started) == relayOwed {
+			p.relay(w)
 		}
 		var ok, woke bool
 		if t, ok, woke = p.finish(w, t, p.run(w, t, nil)); !ok {
