@@ -12,7 +12,8 @@
 // At most the bound given to [New] (or [Pool.Resize]) of task functions run
 // at once. Workers start as tasks come and leave once idle for
 // [IdleTimeout]; none is left when [Pool.Close] returns, which must be
-// called. Beyond the running tasks, [QueueSize] tasks may wait. Submit, Go
+// called. While a worker handed a task has not yet started, the next tasks
+// queue behind it, and it passes them on as it starts. Beyond the running tasks, [QueueSize] tasks may wait. Submit, Go
 // and [Group.Go] block while the queue is full; the Try forms report false.
 // Groups are served in turns; a key's tasks ([SubmitKey]) run in order.
 //
@@ -54,8 +55,4 @@
 // Submit allocates one [Future]; Go nothing. On 2 cores a tiny task costs
 // about 350 ns from Submit to its Future's Wait, 210 ns with Go; a worker
 // starts in about 3 µs; New and Close of an unused pool take 4 µs.
-//
-// # Testing
-//
-// A Pool made in a [testing/synctest] bubble must be used only there.
 package pool
