@@ -463,3 +463,120 @@ func allOne(fs []*pool.Future[int]) error {
 	}
 	return nil
 }
+
+// While bursts run, every Stats read keeps Submitted = Queued + Running +
+// Completed + Skipped, and never shows more queued than the queue's room
+// (no task here is a child), more running or alive than the bound.
+func TestReview3StatsEveryMoment(t *testing.T) {
+	atProcs(t, func(t *testing.T) {
+		for _, size := range []int{0, 1, 3, 64} {
+			t.Run(fmt.Sprintf("size=%d", size), func(t *testing.T) {
+				const bound = 3
+				p := pool.New(context.Background(), bound, pool.QueueSize(size), pool.IdleTimeout(0))
+				stop := make(chan struct{})
+				watched := make(chan int)
+				go func() {
+					reads := 0
+					defer func() { watched <- reads }()
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						s := p.Stats()
+						reads++
+						checkInvariant(t, s)
+						if s.Queued > int64(size) || s.Running > bound || s.Workers > bound || s.Blocked < 0 {
+							t.Errorf("Stats %+v: bound %d, queue %d", s, bound, size)
+							return
+						}
+						runtime.Gosched()
+					}
+				}()
+				var wg sync.WaitGroup
+				var refused atomic.Int64
+				for s := range 3 {
+					wg.Go(func() {
+						for i := range 300 {
+							switch i % 4 {
+							case 0:
+								pool.Submit(p, returns(i))
+							case 1:
+								p.GoKey(i%5, func(context.Context) error { return nil })
+							case 2:
+								if _, ok := pool.TrySubmit(p, returns(i)); !ok {
+									refused.Add(1)
+								}
+							case 3:
+								ctx, cancel := context.WithCancel(context.Background())
+								pool.SubmitContext(ctx, p, returns(s))
+								cancel()
+							}
+						}
+					})
+				}
+				wg.Wait()
+				if err := p.Wait(); err != nil {
+					t.Errorf("Wait: %v", err)
+				}
+				close(stop)
+				if n := <-watched; n == 0 {
+					t.Errorf("Stats never read")
+				}
+				s := p.Stats()
+				checkInvariant(t, s)
+				if s.Submitted != s.Completed+s.Skipped || s.Submitted != 900-refused.Load() {
+					t.Errorf("Stats after Wait: %+v, want %d submitted (%d refused)", s, 900-refused.Load(), refused.Load())
+				}
+				p.Close()
+			})
+		}
+	})
+}
+
+// TrySubmit reports false only when the queue is full and no worker is
+// free: with every task blocked, exactly bound + size adds succeed, from one
+// adder or several, and a refused add sees a full queue and the bound
+// running. With GOMAXPROCS 1 the adds queue behind a waker that has not
+// started.
+func TestReview3TrySubmitFalseOnlyWhenFull(t *testing.T) {
+	atProcs(t, func(t *testing.T) {
+		for _, bound := range []int{1, 2, 5} {
+			for _, size := range []int{0, 1, 4} {
+				for _, adders := range []int{1, 3} {
+					t.Run(fmt.Sprintf("bound=%d/size=%d/adders=%d", bound, size, adders), func(t *testing.T) {
+						synctest.Test(t, func(t *testing.T) {
+							p := pool.New(context.Background(), bound, pool.QueueSize(size))
+							release := make(chan struct{})
+							var ok atomic.Int64
+							var wg sync.WaitGroup
+							for range adders {
+								wg.Go(func() {
+									for range bound + size + 2 {
+										if _, added := pool.TrySubmit(p, blocker(nil, release, 0)); added {
+											ok.Add(1)
+											continue
+										}
+										// Nothing has returned: a refusal sees the queue full and
+										// the bound running, at once and for good.
+										if s := p.Stats(); s.Queued != int64(size) || s.Running != int64(bound) {
+											t.Errorf("TrySubmit refused at Stats %+v", s)
+										}
+									}
+								})
+							}
+							wg.Wait()
+							if n := ok.Load(); n != int64(bound+size) {
+								t.Errorf("%d TrySubmits succeeded, want bound+size %d", n, bound+size)
+							}
+							close(release)
+							p.Wait()
+							p.Close()
+						})
+					})
+				}
+			}
+		}
+	})
+}
