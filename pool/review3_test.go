@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -579,4 +580,72 @@ func TestReview3TrySubmitFalseOnlyWhenFull(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A task whose ctx ends after it was handed to a worker, or queued behind
+// one, and before it started never runs (GUARANTEES: a task whose ctx ended
+// never runs), whichever adder: handed to a new worker, to an idle one, or
+// passed on by the relay. At GOMAXPROCS 1 with the GC off, the adding
+// goroutine does not yield, so no worker starts before the cancel.
+func TestReview3CtxEndedBeforeStartNeverRuns(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	adders := []struct {
+		name string
+		add  func(ctx context.Context, p *pool.Pool, fn func(context.Context) (int, error)) func() error
+	}{
+		{"SubmitContext", func(ctx context.Context, p *pool.Pool, fn func(context.Context) (int, error)) func() error {
+			f := pool.SubmitContext(ctx, p, fn)
+			return func() error { _, err := f.Wait(); return err }
+		}},
+		{"TrySubmitContext", func(ctx context.Context, p *pool.Pool, fn func(context.Context) (int, error)) func() error {
+			f, ok := pool.TrySubmitContext(ctx, p, fn)
+			if !ok {
+				return func() error { return errors.New("refused") }
+			}
+			return func() error { _, err := f.Wait(); return err }
+		}},
+		{"GoContext", func(ctx context.Context, p *pool.Pool, fn func(context.Context) (int, error)) func() error {
+			p.GoContext(ctx, func(ctx context.Context) error { _, err := fn(ctx); return err })
+			return func() error { return context.Canceled } // Wait's error, checked there
+		}},
+		{"Group.Go", func(ctx context.Context, p *pool.Pool, fn func(context.Context) (int, error)) func() error {
+			grp := pool.NewGroup[int](ctx, p)
+			grp.Go(fn)
+			return func() error { _, err := grp.Wait(); return err }
+		}},
+	}
+	for _, a := range adders {
+		t.Run(a.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := pool.New(context.Background(), 3, pool.QueueSize(8))
+				for round := range 3 { // new workers, then idle ones, twice
+					var ran atomic.Int64
+					fn := func(context.Context) (int, error) { ran.Add(1); return 0, nil }
+					ctx, cancel := context.WithCancel(context.Background())
+					var waits []func() error
+					for range 6 { // the first handed to a worker, the rest queued behind it
+						waits = append(waits, a.add(ctx, p, fn))
+					}
+					cancel()
+					err := p.Wait()
+					if a.name == "GoContext" && !errors.Is(err, context.Canceled) {
+						t.Errorf("round %d: Wait: %v, want the caller's context.Canceled", round, err)
+					}
+					for _, w := range waits {
+						if err := w(); !errors.Is(err, context.Canceled) {
+							t.Errorf("round %d: %v, want context.Canceled", round, err)
+						}
+					}
+					if n := ran.Load(); n != 0 {
+						t.Errorf("round %d: %d tasks ran after their ctx ended", round, n)
+					}
+					if s := p.Stats(); s.Workers == 0 && round > 0 {
+						t.Errorf("round %d: no worker idle: %+v", round, s)
+					}
+				}
+				p.Close()
+			})
+		})
+	}
 }
