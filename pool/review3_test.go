@@ -649,3 +649,159 @@ func TestReview3CtxEndedBeforeStartNeverRuns(t *testing.T) {
 		})
 	}
 }
+
+// Close, and the end of the pool's ctx, racing bursts that queue behind
+// wakers: Close returns once every accepted task has run, every Future is
+// complete with its value, ErrClosed or the pool's end, and no goroutine is
+// left (goleak); a task that ran after the end was seen never ran at all.
+func TestReview3CloseAndEndRaceTheChain(t *testing.T) {
+	atProcs(t, func(t *testing.T) {
+		for _, end := range []bool{false, true} {
+			for _, size := range []int{0, 1, 16} {
+				t.Run(fmt.Sprintf("end=%v/size=%d", end, size), func(t *testing.T) {
+					synctest.Test(t, func(t *testing.T) {
+						ctx, cancel := context.WithCancel(context.Background())
+						defer cancel()
+						p := pool.New(ctx, 3, pool.QueueSize(size), pool.IdleTimeout(0))
+						var mu sync.Mutex
+						var fs []*pool.Future[int]
+						var wg sync.WaitGroup
+						for s := range 3 {
+							wg.Go(func() {
+								for i := range 50 {
+									var f *pool.Future[int]
+									if i%2 == 0 {
+										f = pool.Submit(p, returns(i))
+									} else {
+										f = pool.SubmitKey(p, s, returns(i))
+									}
+									mu.Lock()
+									fs = append(fs, f)
+									mu.Unlock()
+								}
+							})
+						}
+						runtime.Gosched()
+						var closeErr error
+						if end {
+							cancel()
+							closeErr = p.Close()
+						} else {
+							closeErr = p.Close()
+						}
+						wg.Wait()
+						if s := p.Stats(); s.Workers != 0 || s.Queued != 0 || s.Running != 0 || s.Blocked != 0 {
+							t.Errorf("Stats after Close: %+v", s)
+						} else {
+							checkInvariant(t, s)
+						}
+						if !end && closeErr != nil {
+							t.Errorf("Close: %v", closeErr)
+						}
+						var ran, closed, ended int
+						for _, f := range fs {
+							if !done(f) {
+								t.Errorf("a Future is not complete once Close and its Submit returned")
+								continue
+							}
+							_, err := f.Wait()
+							switch {
+							case err == nil:
+								ran++
+							case errors.Is(err, pool.ErrClosed):
+								closed++
+							case end && errors.Is(err, pool.ErrPoolEnded):
+								ended++
+							default:
+								t.Errorf("task: %v", err)
+							}
+						}
+						if ran+closed+ended != 150 {
+							t.Errorf("%d ran, %d refused, %d skipped: want 150 in all", ran, closed, ended)
+						}
+						if s := p.Stats(); s.Submitted != int64(ran+ended) {
+							t.Errorf("Stats %+v: want %d submitted (%d ran, %d skipped)", s, ran+ended, ran, ended)
+						}
+					})
+				})
+			}
+		}
+	})
+}
+
+// The Groups' turns hold at the hand-off: with tasks queued behind a waker
+// that has not started (GOMAXPROCS 1), a Group's first task starts before
+// the fourth task of the group added ahead of it, with one worker per task
+// of the first wave (bound 2: the waker and one it passes on to).
+func TestReview3GroupTurnsBehindWaker(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	synctest.Test(t, func(t *testing.T) {
+		p := pool.New(context.Background(), 2, pool.QueueSize(100))
+		var mu sync.Mutex
+		var order []string
+		task := func(name string) func(context.Context) (int, error) {
+			return func(context.Context) (int, error) {
+				mu.Lock()
+				order = append(order, name)
+				mu.Unlock()
+				return 0, nil
+			}
+		}
+		big := pool.NewGroup[int](context.Background(), p)
+		for i := range 20 {
+			big.Go(task(fmt.Sprintf("big%d", i)))
+		}
+		small := pool.NewGroup[int](context.Background(), p)
+		small.Go(task("small"))
+		if _, err := big.Wait(); err != nil {
+			t.Error(err)
+		}
+		if _, err := small.Wait(); err != nil {
+			t.Error(err)
+		}
+		p.Close()
+		for i, name := range order {
+			if name == "small" {
+				// Served in turns: small is next after the first of big's
+				// queued tasks; two workers may start one more big before it.
+				if i > 3 {
+					t.Errorf("the small group's task started %dth: %v", i, order)
+				}
+				return
+			}
+		}
+		t.Errorf("the small group's task never ran: %v", order)
+	})
+}
+
+// The Groups' turns hold when a full queue hands its oldest task to a free
+// worker (firstLocked): group A's tasks queued behind a waker that has not
+// started fill the queue; then group B adds two. A's next task may wait
+// behind one of B's, not two.
+func TestReview3GroupTurnsAtFullQueue(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	synctest.Test(t, func(t *testing.T) {
+		p := pool.New(context.Background(), 3, pool.QueueSize(2))
+		release := make(chan struct{})
+		started := make(chan int, 5)
+		a := pool.NewGroup[int](context.Background(), p)
+		b := pool.NewGroup[int](context.Background(), p)
+		for i := range 3 {
+			a.Go(blocker(started, release, i)) // A0 to a worker, A1 and A2 queued
+		}
+		b.Go(blocker(started, release, 10))
+		b.Go(blocker(started, release, 11))
+		synctest.Wait()
+		running := map[int]bool{}
+		for range 3 {
+			running[<-started] = true
+		}
+		if !running[1] || running[11] {
+			t.Errorf("running %v: A1 (1) should have started before B1 (11)", running)
+		}
+		close(release)
+		a.Wait()
+		b.Wait()
+		p.Close()
+	})
+}
