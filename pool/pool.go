@@ -202,9 +202,18 @@ func (p *Pool) Resize(n int) {
 	}
 	p.mu.Lock()
 	p.bound = n
+	var leaving []*worker
+	for p.stats.Workers > int64(p.bound) && len(p.idle) > 0 {
+		w := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		p.retireLocked(w)
+		leaving = append(leaving, w)
+	}
+	// Now an idle worker is within the bound. Queued tasks may wait behind
+	// a waker not yet started: they go to the idle workers first.
 	var starts []*worker
 	var admitted *waiter
-	for p.stats.Workers < int64(p.bound) {
+	for len(p.idle) > 0 || p.stats.Workers < int64(p.bound) {
 		t := p.dequeueLocked()
 		if t == nil {
 			// A blocked submitter's task (QueueSize(0)), as in nextLocked.
@@ -219,16 +228,13 @@ func (p *Pool) Resize(n int) {
 			p.startNowLocked(wtask) // its key is free
 			t = wtask
 		}
-		starts = append(starts, p.startLocked(t))
+		if len(p.idle) > 0 {
+			p.popIdleLocked().wake <- t // it has room
+		} else {
+			starts = append(starts, p.startLocked(t))
+		}
 		// t's room goes to the blocked submitters now, for the loop to serve.
 		admitted = p.admitLocked(admitted)
-	}
-	var leaving []*worker
-	for p.stats.Workers > int64(p.bound) && len(p.idle) > 0 {
-		w := p.idle[len(p.idle)-1]
-		p.idle = p.idle[:len(p.idle)-1]
-		p.retireLocked(w)
-		leaving = append(leaving, w)
 	}
 	p.serveStarvedLocked()
 	p.mu.Unlock()

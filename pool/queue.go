@@ -180,6 +180,9 @@ func (p *Pool) dispatchLocked() {
 		p.sendingLocked(w)
 		p.launch(w)
 	}
+	// t's room goes to the blocked submitters (a wake never blocks); what
+	// they add finds the new waker coming.
+	p.admitLocked(nil).release()
 }
 
 // sendingLocked records that w is handed a task and has not yet started it:
@@ -317,8 +320,9 @@ func (p *Pool) unblockLocked(t task) bool {
 		w = w.next
 	}
 	p.unwaitLocked(w)
-	w.wake <- true // it has room
-	return p.acceptLocked(t)
+	ok := p.acceptLocked(t) // before its submitter is woken, as in nextLocked
+	w.wake <- true          // it has room
+	return ok
 }
 
 // await blocks t's submitter, which holds mu, until t's fate is decided or

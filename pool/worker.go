@@ -236,8 +236,11 @@ func (p *Pool) nextLocked(w *worker) (task, bool) {
 			if wt == nil {
 				break
 			}
+			// Decided before its submitter is woken: woken, it may return
+			// and end its ctx, and its task is then skipped, counted.
+			ok := p.acceptLocked(wtask)
 			wt.wake <- true // it has room: wake never blocks
-			if p.acceptLocked(wtask) {
+			if ok {
 				p.startNowLocked(wtask) // its key is free
 				t = wtask
 				break
@@ -305,6 +308,9 @@ func (p *Pool) reap() {
 // retireLocked counts w as gone; its helpers leave with it.
 func (p *Pool) retireLocked(w *worker) {
 	p.stats.Workers--
+	if p.waker == w {
+		p.waker = nil
+	}
 	for _, h := range w.helpers {
 		if h != nil {
 			close(h.run)

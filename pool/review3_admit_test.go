@@ -1,5 +1,3 @@
-//go:build review3fail
-
 package pool_test
 
 import (
@@ -20,10 +18,8 @@ import (
 // queue empty until some task returns. If the running tasks wait for that
 // SubmitKey to return, as a producer's consumers may, nothing ever returns.
 //
-// Fails on chain (002ebc3) at the first try, at GOMAXPROCS 1; passes on
-// main, and with relay admitting after it dispatches:
-//
-//	go test -tags review3fail -run TestReview3RelayAdmitsBlockedSubmitter ./pool/
+// Failed at the first try, at GOMAXPROCS 1, before dispatchLocked admitted
+// the blocked submitters to the room it frees.
 func TestReview3RelayAdmitsBlockedSubmitter(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	for range 20 {
