@@ -161,7 +161,14 @@ func (skipped) Error() string { return "pool: skipped" }
 // settling t woke a goroutine.
 func (p *Pool) finish(w *worker, t task, err error) (next task, ok, woke bool) {
 	p.groupFailed(t, err)
-	p.mu.Lock()
+	if !p.mu.TryLock() {
+		// Workers finish in bursts (timers that fire together), and queued
+		// on mu they handed it on one by one, each woken in turn: a third
+		// of bench's AntsSleep in the mutex, 1.1 times ants. Yielding once
+		// first lets the holder finish: 0.73 to 0.9 times ants.
+		runtime.Gosched()
+		p.mu.Lock()
+	}
 	woke = p.doneLocked(t, err)
 	w.running = false
 	if w.wanted != nil {
