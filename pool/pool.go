@@ -225,8 +225,7 @@ func (p *Pool) Resize(n int) {
 			if !p.acceptLocked(wtask) {
 				continue
 			}
-			p.startNowLocked(wtask) // its key is free
-			t = wtask
+			t = p.firstLocked(wtask) // its key is free
 		}
 		if len(p.idle) > 0 {
 			p.popIdleLocked().wake <- t // it has room

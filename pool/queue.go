@@ -122,25 +122,6 @@ func isDead(t task) bool {
 	return s != nil && !s.queued
 }
 
-// startNowLocked reports whether t may start at once on a free worker (so
-// no task is ready): not if its key has a task queued or out. A keyed t is
-// pushed and popped, to take its key out until doneLocked.
-func (p *Pool) startNowLocked(t task) bool {
-	s := t.state()
-	k := s.keyOf()
-	if k == nil {
-		return true
-	}
-	if p.queue.Has(k) {
-		return false
-	}
-	p.queue.PushKey(t, groupOf(s), k)
-	if got, _, _ := p.queue.Pop(); got != t {
-		panic("pool: internal error: a task was ready while a worker was free")
-	}
-	return true
-}
-
 // startableLocked reports whether t may start now: not if its key has a
 // task queued or out.
 func (p *Pool) startableLocked(t task) bool {
@@ -148,14 +129,23 @@ func (p *Pool) startableLocked(t task) bool {
 	return k == nil || !p.queue.Has(k)
 }
 
-// firstLocked returns the task a free worker starts in the stead of t, which
-// is startable: t, or the first ready task, t queued behind it.
+// firstLocked returns the task a free worker starts in the stead of t,
+// whose key, if any, is free: the oldest ready task, t queued behind it; or
+// t, its key taken out until doneLocked.
 func (p *Pool) firstLocked(t task) task {
-	if p.stats.Queued == 0 && t.state().keyOf() == nil {
-		return t
+	if p.stats.Queued > 0 {
+		if u := p.dequeueLocked(); u != nil {
+			p.enqueueLocked(t)
+			return u
+		}
 	}
-	p.enqueueLocked(t)
-	return p.dequeueLocked()
+	if t.state().keyOf() != nil {
+		p.enqueueLocked(t) // a keyed task has no AfterFunc to make
+		if p.dequeueLocked() != t {
+			panic("pool: internal error: a task was ready while a worker was free")
+		}
+	}
+	return t
 }
 
 // dispatchLocked hands the next ready task to an idle or new worker, if the

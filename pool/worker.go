@@ -248,8 +248,7 @@ func (p *Pool) nextLocked(w *worker) (task, bool) {
 			ok := p.acceptLocked(wtask)
 			wt.wake <- true // it has room: wake never blocks
 			if ok {
-				p.startNowLocked(wtask) // its key is free
-				t = wtask
+				t = p.firstLocked(wtask) // its key is free
 				break
 			}
 		}
