@@ -193,8 +193,9 @@ func New(ctx context.Context, workers int, opts ...Option) *Pool {
 
 // Resize sets the most tasks the pool runs at once to n (n <= 0 means
 // [runtime.GOMAXPROCS](0)). Growing starts workers for the queued tasks at
-// once. Shrinking lets the running tasks finish: once Resize returns, no task
-// starts while n or more run. Resize may be called from any goroutine, a
+// once. Shrinking lets the running tasks finish, those already handed to a
+// worker included: once Resize returns, no other task starts while n or more
+// run. Resize may be called from any goroutine, a
 // task's too, at any time; after Close it changes nothing that runs.
 func (p *Pool) Resize(n int) {
 	if n <= 0 {
@@ -216,16 +217,9 @@ func (p *Pool) Resize(n int) {
 	for len(p.idle) > 0 || p.stats.Workers < int64(p.bound) {
 		t := p.dequeueLocked()
 		if t == nil {
-			// A blocked submitter's task (QueueSize(0)), as in nextLocked.
-			wt, wtask := p.popStartableWaiterLocked()
-			if wt == nil {
+			if t = p.waitingLocked(); t == nil {
 				break
 			}
-			wt.next, admitted = admitted, wt
-			if !p.acceptLocked(wtask) {
-				continue
-			}
-			t = p.firstLocked(wtask) // its key is free
 		}
 		if len(p.idle) > 0 {
 			p.popIdleLocked().wake <- t // it has room

@@ -154,10 +154,14 @@ func (p *Pool) firstLocked(t task) task {
 // (doneLocked, compactLocked) readies a task no worker may be coming for.
 // wake has room, and go does not block.
 func (p *Pool) dispatchLocked() {
-	if p.stats.Queued == 0 || p.comingLocked() || (len(p.idle) == 0 && p.stats.Workers >= int64(p.bound)) {
+	if (p.stats.Queued == 0 && p.waiters.head == nil) || p.comingLocked() ||
+		(len(p.idle) == 0 && p.stats.Workers >= int64(p.bound)) {
 		return
 	}
 	t := p.dequeueLocked()
+	if t == nil {
+		t = p.waitingLocked() // its key moved on, maybe on a helper (nest.go)
+	}
 	if t == nil {
 		return
 	}
@@ -218,6 +222,25 @@ func (p *Pool) relay(w *worker) {
 	}
 	p.dispatchLocked()
 	p.mu.Unlock()
+}
+
+// waitingLocked takes the task of the oldest blocked submitter whose key is
+// free, counted, and wakes the submitter, for a free worker to start it now;
+// or returns nil.
+func (p *Pool) waitingLocked() task {
+	for {
+		w, t := p.popStartableWaiterLocked()
+		if w == nil {
+			return nil
+		}
+		// Counted before its submitter is woken: woken, it may return and
+		// end its ctx, and its task is then skipped, counted.
+		ok := p.acceptLocked(t)
+		w.wake <- true // it has room: wake never blocks
+		if ok {
+			return p.firstLocked(t) // its key is free
+		}
+	}
 }
 
 // popStartableWaiterLocked is popWaiterLocked for a task to start at once:

@@ -177,12 +177,14 @@ func (p *Pool) submit(t task, block bool) bool {
 		case p.stats.Queued < int64(p.size):
 			p.stats.Submitted++
 			p.enqueueLocked(t)
+			p.dispatchLocked() // its key may be held by dead tasks alone
 		case !block:
 			p.mu.Unlock()
 			return false
 		case child:
 			p.stats.Submitted++
 			p.enqueueLocked(t) // beyond the queue's size
+			p.dispatchLocked()
 		default:
 			if p.await(t) { // unlocks mu
 				return true

@@ -237,21 +237,7 @@ func (p *Pool) nextLocked(w *worker) (task, bool) {
 	}
 	t := p.dequeueLocked()
 	if t == nil {
-		// A blocked submitter's task (QueueSize(0)).
-		for {
-			wt, wtask := p.popStartableWaiterLocked()
-			if wt == nil {
-				break
-			}
-			// Decided before its submitter is woken: woken, it may return
-			// and end its ctx, and its task is then skipped, counted.
-			ok := p.acceptLocked(wtask)
-			wt.wake <- true // it has room: wake never blocks
-			if ok {
-				t = p.firstLocked(wtask) // its key is free
-				break
-			}
-		}
+		t = p.waitingLocked() // a blocked submitter's (QueueSize(0), or a busy key)
 	}
 	if t != nil {
 		p.stats.Running++
