@@ -13,9 +13,10 @@
 // at once. Workers start as tasks come and leave once idle for
 // [IdleTimeout]; none is left when [Pool.Close] returns, which must be
 // called. While a worker handed a task has not yet started, the next tasks
-// queue behind it, and it passes them on as it starts. Beyond the running tasks, [QueueSize] tasks may wait. Submit, Go
-// and [Group.Go] block while the queue is full; the Try forms report false.
-// Groups are served in turns; a key's tasks ([SubmitKey]) run in order.
+// queue behind it, and it passes them on as it starts. Beyond the running
+// tasks, [QueueSize] tasks may wait. Submit, Go and [Group.Go] block while
+// the queue is full; the Try forms report false. Groups are served in
+// turns; a key's tasks ([SubmitKey]) run in order.
 //
 // # Cancellation
 //
