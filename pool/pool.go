@@ -195,8 +195,8 @@ func New(ctx context.Context, workers int, opts ...Option) *Pool {
 // [runtime.GOMAXPROCS](0)). Growing starts workers for the queued tasks at
 // once. Shrinking lets the running tasks finish, those already handed to a
 // worker included: once Resize returns, no other task starts while n or more
-// run. Resize may be called from any goroutine, a
-// task's too, at any time; after Close it changes nothing that runs.
+// run. Resize may be called from any goroutine, a task's too, at any time;
+// after Close it changes nothing that runs.
 func (p *Pool) Resize(n int) {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
