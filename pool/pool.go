@@ -94,9 +94,10 @@ type Pool struct {
 	//     that is not lending it; a task starts only while active < bound
 	//     (after a Resize, active may exceed bound until enough return).
 	//   - idle workers are parked on wake, and the reaper is armed.
-	//   - waiters is empty unless the queue is full and no worker idle; it
-	//     holds a task's submitter only until that has looked (await), and
-	//     no one while Close drains.
+	//   - waiters is empty unless the queue is full and no worker is free
+	//     for its tasks: none idle, or their keys out; it holds a task's
+	//     submitter only until that has looked (await), and no one while
+	//     Close drains.
 	//   - a goroutine in byID runs tasks for its worker; only its top
 	//     level's runs one (nest.go).
 

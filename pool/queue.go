@@ -148,11 +148,12 @@ func (p *Pool) firstLocked(t task) task {
 	return t
 }
 
-// dispatchLocked hands the next ready task to an idle or new worker, if the
-// bound allows and no worker is on its way already: that worker, once it
-// starts, passes the rest on the same way (relay). A key that moves on
-// (doneLocked, compactLocked) readies a task no worker may be coming for.
-// wake has room, and go does not block.
+// dispatchLocked hands the next ready task, or else a blocked submitter's
+// whose key is free (waitingLocked), to an idle or new worker, if the bound
+// allows and no worker is on its way already: that worker, once it starts,
+// passes the rest on the same way (relay). A key that moves on (doneLocked,
+// compactLocked, a helper's finish) readies a task no worker may be coming
+// for. wake has room, and go does not block.
 func (p *Pool) dispatchLocked() {
 	if (p.stats.Queued == 0 && p.waiters.head == nil) || p.comingLocked() ||
 		(len(p.idle) == 0 && p.stats.Workers >= int64(p.bound)) {
@@ -333,7 +334,7 @@ func (p *Pool) unblockLocked(t task) bool {
 		w = w.next
 	}
 	p.unwaitLocked(w)
-	ok := p.acceptLocked(t) // before its submitter is woken, as in nextLocked
+	ok := p.acceptLocked(t) // before its submitter is woken, as in waitingLocked
 	w.wake <- true          // it has room
 	return ok
 }

@@ -53,6 +53,7 @@ func (p *Pool) work(w *worker, t task) {
 	defer p.goroutines.Done()
 	pprof.SetGoroutineLabels(p.labels) // not those it inherited from its starter
 	defer p.unregister(p.register(w))
+	handed := t != nil // by launch
 	for {
 		if t == nil {
 			// Parked, idle. Spinning before parking, to spare hand-offs a
@@ -61,10 +62,14 @@ func (p *Pool) work(w *worker, t task) {
 			if t = <-w.wake; t == nil {
 				return
 			}
+			handed = true
 		}
-		if w.pending.Swap(started) == relayOwed {
+		// Only a handed task was sent with pending set (sendingLocked); one
+		// finish took from the queue was not.
+		if handed && w.pending.Swap(started) == relayOwed {
 			p.relay(w)
 		}
+		handed = false
 		var ok, woke bool
 		if t, ok, woke = p.finish(w, t, p.run(w, t, nil)); !ok {
 			return
