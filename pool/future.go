@@ -2,7 +2,6 @@ package pool
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 )
 
@@ -30,16 +29,17 @@ func (f *Future[R]) Wait() (R, error) {
 		f.s.pool.checkKeyWait("Future.Wait", &f.s)
 	}
 	if !f.s.completed() {
-		if p := f.s.pool; p.mayNeedLend(&f.s) {
+		if p := f.s.pool; !p.sleep(&f.s, true) {
+			// It may need the caller's worker, if the caller is a task.
 			if wt := p.beginWait(context.Background()); wt.w != nil {
 				p.waitFor(wt, &f.s, f, nil)
 				p.endWait(wt)
+			} else {
+				p.sleep(&f.s, false)
 			}
 		}
-		f.s.park()
-		f.s.settled.Wait() // no channel to make
 	}
-	// settle's close of done, or the WaitGroup, orders val and err.
+	// settle's CompareAndSwap or close of done orders val and err.
 	return f.val, f.s.err
 }
 
@@ -96,7 +96,53 @@ func (f *Future[R]) WaitContext(ctx context.Context) (R, error) {
 func (p *Pool) mayNeedLend(s *taskState) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.mayNeedLendLocked(s)
+}
+
+func (p *Pool) mayNeedLendLocked(s *taskState) bool {
 	return s.queued || s.blocked || p.stats.Blocked > 0
+}
+
+// sleep blocks until s completes, and reports true; or, if lend is true and
+// the wait may need the caller's worker (mayNeedLend), reports false at once.
+// Its waiter is recycled and woken by wakeLocked: a Wait that blocks makes
+// nothing, and a task that no one waits for costs no atomic for its waiters.
+func (p *Pool) sleep(s *taskState, lend bool) bool {
+	p.mu.Lock()
+	s.parked.Store(true) // before completed: settle or this sees the other
+	if s.completed() {
+		p.mu.Unlock()
+		return true
+	}
+	if lend && p.mayNeedLendLocked(s) {
+		p.mu.Unlock()
+		return false
+	}
+	w := p.spare.Get().(*waiter)
+	if p.sleepers == nil {
+		p.sleepers = make(map[*taskState]*waiter)
+	}
+	w.next = p.sleepers[s]
+	p.sleepers[s] = w
+	p.mu.Unlock()
+	<-w.wake
+	p.spare.Put(w)
+	return true
+}
+
+// wakeLocked wakes the sleepers on s, which has completed.
+func (p *Pool) wakeLocked(s *taskState) {
+	w := p.sleepers[s]
+	if w == nil {
+		return
+	}
+	delete(p.sleepers, s)
+	for w != nil {
+		next := w.next
+		w.next = nil
+		w.wake <- true // it has room
+		w = next
+	}
 }
 
 // newFuture returns a Future for fn; ctx is the caller's, or nil.
@@ -104,7 +150,6 @@ func newFuture[R any](p *Pool, ctx context.Context, fn func(ctx context.Context)
 	if ctx == nil {
 		f := &Future[R]{fn: fn}
 		f.s.pool = p
-		f.s.settled.Add(1)
 		return f
 	}
 	if p.isTaskCtx(ctx) {
@@ -118,7 +163,6 @@ func newFuture[R any](p *Pool, ctx context.Context, fn func(ctx context.Context)
 	}{}
 	fc.f.fn, fc.f.s.pool, fc.f.s.caller = fn, p, &fc.c
 	fc.c.ctx, fc.c.late = ctx, &fc.l
-	fc.f.s.settled.Add(1)
 	return &fc.f
 }
 
@@ -132,7 +176,6 @@ func newCallerFuture[R any](p *Pool, ctx context.Context, fn func(ctx context.Co
 	}{}
 	fc.f.fn, fc.f.s.pool, fc.f.s.caller = fn, p, &fc.c
 	fc.c.ctx = ctx
-	fc.f.s.settled.Add(1)
 	return &fc.f
 }
 
@@ -168,7 +211,7 @@ func (p *Pool) settleLocked(t task, err error) (woke bool) {
 }
 
 func (p *Pool) settleStateLocked(s *taskState, err error) (woke bool) {
-	woke = s.settle(err)
+	woke = p.completeLocked(s, err)
 	if s.toWait && err != nil {
 		p.errs = append(p.errs, err)
 	}
@@ -188,10 +231,7 @@ var closedChan = func() *chan struct{} {
 type taskState struct {
 	err error // written before settle publishes it
 
-	// settled counts 1 until the waiters are woken: no allocation, where a
-	// channel is made only for Done.
-	settled sync.WaitGroup
-	done    atomic.Pointer[chan struct{}] // nil until Done makes one or the waiters are woken (closedChan); then fixed
+	done atomic.Pointer[chan struct{}] // nil until Done makes one or the task completes (closedChan); then fixed
 
 	pool   *Pool   // never changed
 	caller *caller // nil for Submit, TrySubmit and Go; never changed
@@ -200,11 +240,11 @@ type taskState struct {
 	queued  bool        // in the queue; in it but not queued: dead
 	blocked bool        // its submitter is in waiters
 	toWait  bool        // GoContext's or GoKey's: its error goes to Wait
-	parked  atomic.Bool // a waiter has blocked, or is about to (settle's woke); beside the bools, Future[int] stays 80 bytes
+	parked  atomic.Bool // a waiter sleeps, or is about to (Pool.sleep); beside the bools, Future[int] stays 64 bytes
 }
 
 // caller is what a task with a caller's ctx or a key carries besides a
-// taskState: apart, a Future of Submit is 80 bytes, not 96 or 144
+// taskState: apart, a Future of Submit is 64 bytes, not 144
 // (BenchmarkSubmit's B/op).
 type caller struct {
 	ctx   context.Context // the caller's, or nil for a key alone
@@ -256,10 +296,19 @@ func (s *taskState) stopDrop() {
 	}
 }
 
-// settle completes the task with err, exactly once: Done's channel closes,
-// its waiters wake, and its lateCtx is released. It reports whether a
-// goroutine may have been blocked on it: a parked Wait, a Done channel, or
-// its Group's Wait.
+// completeLocked settles s and wakes its sleepers.
+func (p *Pool) completeLocked(s *taskState, err error) (woke bool) {
+	woke = s.settle(err)
+	if s.parked.Load() {
+		p.wakeLocked(s)
+	}
+	return woke
+}
+
+// settle completes the task with err, exactly once: Done's channel closes
+// and its lateCtx is released; its sleepers are the caller's to wake
+// (wakeLocked). It reports whether a goroutine may have been blocked on it:
+// a sleeper, a Done channel, or its Group's Wait.
 func (s *taskState) settle(err error) (woke bool) {
 	s.err = err
 	// The CompareAndSwap and the close are releases: a goroutine that sees
@@ -268,8 +317,8 @@ func (s *taskState) settle(err error) (woke bool) {
 		close(*s.done.Load()) // made by Done or a wait
 		woke = true
 	}
-	s.settled.Done()
-	// Read after the close: a waiter that parks later sees the task complete.
+	// Read after the CompareAndSwap: a sleeper that parks later sees the
+	// task complete.
 	woke = woke || s.parked.Load()
 	if c := s.caller; c != nil {
 		if c.late != nil {
@@ -281,9 +330,6 @@ func (s *taskState) settle(err error) (woke bool) {
 	}
 	return woke
 }
-
-// park marks s as waited for by a goroutine about to block, for settle.
-func (s *taskState) park() { s.parked.Store(true) }
 
 // callerErr returns the task's error if its caller's ctx has ended, or nil.
 // s may be nil.

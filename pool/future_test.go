@@ -143,6 +143,20 @@ func TestFutureAllocs(t *testing.T) {
 	defer p.Close()
 	square := func(context.Context) (int, error) { return 9, nil }
 	noop := func(context.Context) error { return nil }
+	// held returns once the Wait on it sleeps (UntilSleeping, a helper
+	// goroutine that allocates nothing).
+	release := make(chan struct{})
+	held := func(context.Context) (int, error) { <-release; return 1, nil }
+	futures := make(chan *pool.Future[int])
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for f := range futures {
+			pool.UntilSleeping(p, f, 1)
+			release <- struct{}{}
+		}
+	}()
+	defer func() { close(futures); <-done }()
 	tests := []struct {
 		name string
 		want float64
@@ -160,6 +174,11 @@ func TestFutureAllocs(t *testing.T) {
 			f.TryWait()
 		}},
 		{"Go and Wait", 0, func() { p.Go(noop); p.Wait() }},
+		{"Submit and a Wait that blocks", 1, func() {
+			f := pool.Submit(p, held)
+			futures <- f
+			f.Wait()
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

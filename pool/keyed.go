@@ -43,7 +43,6 @@ func (p *Pool) GoKey(key any, fn func(ctx context.Context) error) {
 	t := &keyGoTask{fn: fn}
 	t.s.pool, t.s.caller, t.s.toWait = p, &t.c, true
 	t.c.key = key
-	t.s.settled.Add(1) // for settle's Done
 	p.submit(t, true)
 }
 

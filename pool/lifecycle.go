@@ -63,7 +63,7 @@ func (p *Pool) skipLocked(t task) {
 	p.stats.Skipped++
 	p.ctxSkipped = true
 	if s := t.state(); s != nil {
-		s.settle(p.endErr)
+		p.completeLocked(s, p.endErr)
 	}
 }
 
@@ -90,7 +90,11 @@ func (p *Pool) settleSkipped() {
 			continue // a Go task (Wait reports the end once), or a dead one
 		}
 		s.stopDrop() // a drop too late finds the pool ended
-		s.settle(err)
+		if s.settle(err) && s.parked.Load() {
+			p.mu.Lock()
+			p.wakeLocked(s)
+			p.mu.Unlock()
+		}
 	}
 }
 
@@ -98,7 +102,7 @@ func (p *Pool) settleSkipped() {
 // the next Wait's error holds ErrClosed.
 func (p *Pool) refuseLocked(t task) {
 	if s := t.state(); s != nil {
-		s.settle(ErrClosed)
+		p.completeLocked(s, ErrClosed)
 		if !s.toWait {
 			return
 		}

@@ -249,9 +249,7 @@ func park(s *taskState, gaveUp <-chan struct{}) bool {
 		return true
 	}
 	if gaveUp == nil {
-		s.park()
-		s.settled.Wait() // no channel to make
-		return true
+		return s.pool.sleep(s, false)
 	}
 	select {
 	case <-s.doneChan():

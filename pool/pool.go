@@ -110,28 +110,29 @@ type Pool struct {
 	endDone chan struct{} // closed when that AfterFunc has returned
 
 	goroutines sync.WaitGroup // every goroutine the pool started
-	spare      sync.Pool      // recycled waiters: per pool, as a synctest bubble's channels stay in it
+	spare      sync.Pool      // recycled waiters, for await and sleep: per pool, as a synctest bubble's channels stay in it
 
 	mu      sync.Mutex
 	drained sync.Cond // on mu: Wait and Close, waiting for no task queued or running
 
 	// Guarded by mu.
-	bound   int       // most task functions running at once: Resize
-	size    int       // the queue's room
-	active  int       // task functions running that do not lend their worker
-	starved []*worker // workers that could run a wanted task but for the bound (nest.go)
-	phase   phase
-	ended   bool
-	endErr  error              // what the tasks skipped by the end fail with, once ended
-	queue   taskQueue          // the queued tasks, and dead ones (queue.go)
-	waiters waiterList         // the blocked submitters, oldest first
-	idle    []*worker          // parked workers, the last parked last
-	waker   *worker            // the worker last handed a task, maybe not yet started (sendingLocked)
-	reaper  *time.Timer        // armed while workers idle: reap
-	ticks   int                // how many times reap has run
-	byID    map[uint64]*worker // the pool's goroutines, by id, and the worker each runs tasks for
-	skipped iter.Seq[task]     // what endLocked set aside, until settleSkipped completes it
-	stats   Stats
+	bound    int       // most task functions running at once: Resize
+	size     int       // the queue's room
+	active   int       // task functions running that do not lend their worker
+	starved  []*worker // workers that could run a wanted task but for the bound (nest.go)
+	phase    phase
+	ended    bool
+	endErr   error                  // what the tasks skipped by the end fail with, once ended
+	queue    taskQueue              // the queued tasks, and dead ones (queue.go)
+	waiters  waiterList             // the blocked submitters, oldest first
+	idle     []*worker              // parked workers, the last parked last
+	waker    *worker                // the worker last handed a task, maybe not yet started (sendingLocked)
+	reaper   *time.Timer            // armed while workers idle: reap
+	ticks    int                    // how many times reap has run
+	byID     map[uint64]*worker     // the pool's goroutines, by id, and the worker each runs tasks for
+	sleepers map[*taskState]*waiter // Waits blocked on a task, chained by next (sleep)
+	skipped  iter.Seq[task]         // what endLocked set aside, until settleSkipped completes it
+	stats    Stats
 	// What the next Wait returns: Go's errors, and whether tasks were
 	// skipped by the end, or Go refused by Close.
 	errs       []error

@@ -217,7 +217,7 @@ func (p *Pool) doneLocked(t task, err error) (woke bool) {
 			p.ctxSkipped = true
 			err = p.endErr
 			if s := t.state(); s != nil {
-				return s.settle(err)
+				return p.completeLocked(s, err)
 			}
 			return false
 		}
