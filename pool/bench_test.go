@@ -46,7 +46,8 @@ func measure(b *testing.B, batch func()) {
 // semaphore channel and an errgroup with SetLimit. pool-closure gives each
 // task its input through a closure, which costs an allocation of its own.
 // chanpool is the floor for this design: as many workers reading closures
-// from a channel with room for as many more (see chanPool).
+// from a channel with room for as many more (see chanPool); lockpool the
+// floor for a pool whose counters agree at every moment (see lockPool).
 func BenchmarkSubmit(b *testing.B) {
 	n := runtime.GOMAXPROCS(0)
 	results := make([]int, benchTasks)
@@ -84,6 +85,18 @@ func BenchmarkSubmit(b *testing.B) {
 			for i := range results {
 				wg.Add(1)
 				c.tasks <- func() { results[i], _ = tiny(bg); wg.Done() }
+			}
+			wg.Wait()
+		})
+	})
+	b.Run("impl=lockpool", func(b *testing.B) {
+		l := newLockPool(n)
+		defer l.close()
+		measure(b, func() {
+			var wg sync.WaitGroup
+			for i := range results {
+				wg.Add(1)
+				l.submit(func() { results[i], _ = tiny(bg); wg.Done() })
 			}
 			wg.Wait()
 		})
@@ -298,4 +311,88 @@ func BenchmarkNewClose(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*workers), "ns/worker")
 	})
+}
+
+// lockPool is chanPool with what a pool's counters need: one mutex guards
+// the queue (a ring of size n), the counts of queued, running and completed
+// tasks, and the parked workers, each woken on a channel of its own, as the
+// pool's are; a submitter blocked on the full queue waits on a sync.Cond. It
+// is the floor for a pool whose counters agree at every moment.
+type lockPool struct {
+	mu      sync.Mutex
+	notFull sync.Cond
+	ring    []func()
+	head    int
+	queued  int
+	running int
+	done    int
+	idle    []chan func()
+	closed  bool
+	workers sync.WaitGroup
+}
+
+func newLockPool(n int) *lockPool {
+	l := &lockPool{ring: make([]func(), n)}
+	l.notFull.L = &l.mu
+	for range n {
+		wake := make(chan func(), 1)
+		l.idle = append(l.idle, wake)
+		l.workers.Go(func() { l.work(wake) })
+	}
+	return l
+}
+
+func (l *lockPool) submit(f func()) {
+	l.mu.Lock()
+	for {
+		if len(l.idle) > 0 {
+			wake := l.idle[len(l.idle)-1]
+			l.idle = l.idle[:len(l.idle)-1]
+			l.running++
+			l.mu.Unlock()
+			wake <- f
+			return
+		}
+		if l.queued < len(l.ring) {
+			l.ring[(l.head+l.queued)%len(l.ring)] = f
+			l.queued++
+			l.mu.Unlock()
+			return
+		}
+		l.notFull.Wait()
+	}
+}
+
+func (l *lockPool) work(wake chan func()) {
+	for f := range wake {
+		for f != nil {
+			f()
+			l.mu.Lock()
+			l.running--
+			l.done++
+			f = nil
+			if l.queued > 0 {
+				f = l.ring[l.head]
+				l.ring[l.head] = nil
+				l.head = (l.head + 1) % len(l.ring)
+				l.queued--
+				l.running++
+				l.notFull.Signal()
+			} else if !l.closed {
+				l.idle = append(l.idle, wake)
+			}
+			l.mu.Unlock()
+		}
+	}
+}
+
+func (l *lockPool) close() {
+	l.mu.Lock()
+	l.closed = true
+	for _, wake := range l.idle {
+		close(wake)
+	}
+	l.idle = nil
+	l.mu.Unlock()
+	l.workers.Wait()
 }
