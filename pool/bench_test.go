@@ -378,7 +378,10 @@ func (l *lockPool) work(wake chan func()) {
 				l.queued--
 				l.running++
 				l.notFull.Signal()
-			} else if !l.closed {
+			} else if l.closed {
+				l.mu.Unlock()
+				return // close did not see it idle
+			} else {
 				l.idle = append(l.idle, wake)
 			}
 			l.mu.Unlock()
