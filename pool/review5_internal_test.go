@@ -1,0 +1,170 @@
+package pool
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Review 5: edf4c05, a Wait that blocks sleeps on a recycled waiter that
+// settle wakes (Pool.sleep, wakeLocked, completeLocked, settleSkipped's
+// wake). These tests reach the internals; review5_sleep_test.go drives the
+// public API.
+
+// Review5Sleepers returns how many Waits sleep on f now, for the external
+// tests.
+func Review5Sleepers[R any](p *Pool, f *Future[R]) int { return p.sleepingOn(&f.s) }
+
+// review5Hang is how long a test lets a goroutine it expects back stay
+// blocked before it reports a hang.
+const review5Hang = 10 * time.Second
+
+// review5Within fails t unless f returns within review5Hang.
+func review5Within(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(review5Hang):
+		t.Fatalf("%s: still blocked after %v: a hang", what, review5Hang)
+	}
+}
+
+// completeLocked reports woke for a task a Wait sleeps on, and wakes it:
+// the worker yields on that report (work), so that the woken Wait runs
+// before the worker's next task. settle alone reports it too, for
+// settleSkipped, which wakes only when it does.
+//
+// Catches settle no longer counting parked in its report (the yield lost
+// for a task whose only waiter is a sleeper), and completeLocked not waking.
+func TestReview5CompleteReportsWokeForSleeper(t *testing.T) {
+	p := New(t.Context(), 1)
+	defer p.Close()
+	for _, viaSettle := range []bool{false, true} {
+		f := &Future[int]{}
+		f.s.pool = p
+		back := make(chan bool)
+		go func() { back <- p.sleep(&f.s, false) }()
+		untilSleeping(p, &f.s, 1)
+		var woke bool
+		if viaSettle {
+			woke = f.s.settle(nil)
+			if woke && f.s.parked.Load() {
+				p.mu.Lock()
+				p.wakeLocked(&f.s)
+				p.mu.Unlock()
+			}
+		} else {
+			p.mu.Lock()
+			woke = p.completeLocked(&f.s, nil)
+			p.mu.Unlock()
+		}
+		if !woke {
+			t.Errorf("settle via settle alone=%v: woke false with a Wait asleep on the task", viaSettle)
+		}
+		review5Within(t, "the sleeper", func() {
+			if !<-back {
+				t.Errorf("sleep returned false for lend=false")
+			}
+		})
+		if n := p.sleepingOn(&f.s); n != 0 {
+			t.Errorf("%d sleepers left on a completed task", n)
+		}
+	}
+}
+
+// A task no one waits for reports no wakeup: the worker does not yield for
+// nothing. With a sleeper that came and went (woken by an earlier settle of
+// another task), a fresh task reports none either.
+func TestReview5CompleteReportsNoWokeWithoutWaiter(t *testing.T) {
+	p := New(t.Context(), 1)
+	defer p.Close()
+	f := &Future[int]{}
+	f.s.pool = p
+	p.mu.Lock()
+	woke := p.completeLocked(&f.s, nil)
+	p.mu.Unlock()
+	if woke {
+		t.Errorf("completeLocked reported woke for a task no one waited for")
+	}
+}
+
+// settleSkipped settles outside mu and wakes only if the task was parked:
+// it and sleep must each see the other (sleep marks parked, under mu,
+// before it looks whether the task completed). Here a sleeper and
+// settleSkipped race on one fresh queued task at a time, many times: a
+// sleeper that looked, saw the task pending, then marked parked after
+// settleSkipped read it, would sleep for good.
+//
+// Catches sleep marking parked after its completed check (a narrow window:
+// caught by chance, in most runs).
+func TestReview5SettleSkippedRacesSleep(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("needs two Ps for the two sides to overlap")
+	}
+	p := New(t.Context(), 1)
+	defer p.Close()
+	const rounds = 20000
+	budget := 300 * time.Millisecond
+	var go1, go2, go3 atomic.Int64 // round i starts when both read i
+	var spin atomic.Int64
+	var wg sync.WaitGroup
+	fs := make([]Future[int], 64)
+	stop := make(chan struct{})
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	wg.Add(1)
+	go func() { // the settler
+		defer wg.Done()
+		for i := 1; i <= rounds; i++ {
+			for go1.Load() != int64(i) {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				runtime.Gosched() // a woken sleeper may wait for this P
+			}
+			f := &fs[i%len(fs)]
+			p.mu.Lock()
+			p.skipped = func(yield func(task) bool) { yield(f) }
+			p.mu.Unlock()
+			go2.Store(int64(i))
+			for go3.Load() != int64(i) {
+			}
+			p.settleSkipped()
+		}
+	}()
+	start := time.Now()
+	review5Within(t, "a sleeper racing settleSkipped", func() {
+		for i := 1; i <= rounds; i++ {
+			f := &fs[i%len(fs)]
+			*f = Future[int]{}
+			f.s.pool, f.s.queued = p, true
+			go1.Store(int64(i))
+			for go2.Load() != int64(i) {
+			}
+			go3.Store(int64(i))
+			// Sweep the sleeper's start across settleSkipped's settle.
+			for k := i % 128; k > 0; k-- {
+				spin.Add(1)
+			}
+			p.sleep(&f.s, false)
+			if !f.s.completed() {
+				t.Errorf("round %d: sleep returned before the task completed", i)
+				return
+			}
+			if time.Since(start) > budget {
+				break
+			}
+		}
+	})
+}
