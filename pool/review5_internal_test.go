@@ -1,6 +1,8 @@
 package pool
 
 import (
+	"context"
+	"errors"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -167,4 +169,128 @@ func TestReview5SettleSkippedRacesSleep(t *testing.T) {
 			}
 		}
 	})
+}
+
+// review5Close closes p, reporting a Close that hangs instead of hanging
+// the suite.
+func review5Close(t *testing.T, p *Pool) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Close()
+	}()
+	select {
+	case <-done:
+	case <-time.After(review5Hang):
+		t.Errorf("Close still blocked after %v", review5Hang)
+	}
+}
+
+// review5Until yields until cond holds; it fails t after review5Hang.
+func review5Until(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(review5Hang)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("still not %s after %v", what, review5Hang)
+		}
+		runtime.Gosched()
+	}
+}
+
+// A Wait can sleep on a blocked submitter's task: a task's Group.Wait on a
+// group whose Go blocks, outside the pool, on the full queue, while the
+// task's lent worker cannot run it (a Resize left the pool at its bound:
+// the worker is starved). The blocked task then completes without running,
+// under mu, two ways: the pool's ctx ends (endLocked's skipLocked), or
+// Close refuses it (refuseLocked). Either must wake the sleeping Group.Wait,
+// which returns the task's error.
+//
+// Catches skipLocked and refuseLocked settling without waking (edf4c05 made
+// them call completeLocked).
+func TestReview5BlockedGroupTaskSleeperWakes(t *testing.T) {
+	for _, viaClose := range []bool{false, true} {
+		name := "pool's ctx ends"
+		if viaClose {
+			name = "Close refuses"
+		}
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			p := New(ctx, 2, QueueSize(1))
+			closed := false
+			defer func() {
+				if !closed {
+					review5Close(t, p)
+				}
+			}()
+			releaseU := make(chan struct{})
+			defer func() {
+				select {
+				case <-releaseU:
+				default:
+					close(releaseU)
+				}
+			}()
+			uStarted, tStarted, goWait := make(chan struct{}), make(chan struct{}), make(chan struct{})
+			g := NewGroup[int](context.Background(), p)
+			Submit(p, func(context.Context) (int, error) {
+				close(uStarted)
+				<-releaseU
+				return 0, nil
+			})
+			tf := Submit(p, func(context.Context) (int, error) {
+				close(tStarted)
+				<-goWait
+				vs, err := g.Wait()
+				return len(vs), err
+			})
+			<-uStarted
+			<-tStarted
+			p.Resize(1) // two run: a lent worker is starved
+			Submit(p, func(context.Context) (int, error) { return 1, nil }) // fills the queue
+			added := make(chan struct{})
+			go func() {
+				defer close(added)
+				g.Go(func(context.Context) (int, error) { return 9, nil })
+			}()
+			review5Until(t, "blocked", func() bool { return p.Stats().Blocked == 1 })
+			g.mu.Lock()
+			f := g.tasks[0]
+			g.mu.Unlock()
+			close(goWait)
+			review5Until(t, "asleep", func() bool { return p.sleepingOn(&f.s) == 1 })
+			var want error
+			if viaClose {
+				want = ErrClosed
+				closed = true
+				closeDone := make(chan struct{})
+				go func() {
+					defer close(closeDone)
+					p.Close()
+				}()
+				review5Within(t, "the task's Group.Wait", func() {
+					<-added // refused: its Go returned
+					if _, err := tf.Wait(); !errors.Is(err, want) {
+						t.Errorf("Group.Wait in the task: %v, want %v", err, want)
+					}
+				})
+				close(releaseU)
+				review5Within(t, "Close", func() { <-closeDone })
+			} else {
+				want = ErrPoolEnded
+				cancel()
+				review5Within(t, "the task's Group.Wait", func() {
+					<-added
+					if _, err := tf.Wait(); !errors.Is(err, want) {
+						t.Errorf("Group.Wait in the task: %v, want %v", err, want)
+					}
+				})
+			}
+			if _, _, err := f.TryWait(); !errors.Is(err, want) {
+				t.Errorf("the blocked task: %v, want %v", err, want)
+			}
+		})
+	}
 }
