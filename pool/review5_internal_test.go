@@ -248,8 +248,10 @@ func TestReview5BlockedGroupTaskSleeperWakes(t *testing.T) {
 			})
 			<-uStarted
 			<-tStarted
-			p.Resize(1) // two run: a lent worker is starved
-			Submit(p, func(context.Context) (int, error) { return 1, nil }) // fills the queue
+			// Two run at a bound of one: a lent worker is starved.
+			p.Resize(1)
+			// Fill the queue.
+			Submit(p, func(context.Context) (int, error) { return 1, nil })
 			added := make(chan struct{})
 			go func() {
 				defer close(added)
