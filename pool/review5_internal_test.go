@@ -16,8 +16,22 @@ import (
 // public API.
 
 // Review5Sleepers returns how many Waits sleep on f now, for the external
-// tests.
-func Review5Sleepers[R any](p *Pool, f *Future[R]) int { return p.sleepingOn(&f.s) }
+// tests, or -1 if the chain of its sleepers does not end.
+func Review5Sleepers[R any](p *Pool, f *Future[R]) int { return p.review5SleepingOn(&f.s) }
+
+// review5SleepingOn is sleepingOn that gives up, with -1, on a chain longer
+// than any test makes: a cycle, which would hold mu for good.
+func (p *Pool) review5SleepingOn(s *taskState) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for w := p.sleepers[s]; w != nil; w = w.next {
+		if n++; n > 1<<16 {
+			return -1
+		}
+	}
+	return n
+}
 
 // review5Hang is how long a test lets a goroutine it expects back stay
 // blocked before it reports a hang.
@@ -53,7 +67,7 @@ func TestReview5CompleteReportsWokeForSleeper(t *testing.T) {
 		f.s.pool = p
 		back := make(chan bool)
 		go func() { back <- p.sleep(&f.s, false) }()
-		untilSleeping(p, &f.s, 1)
+		review5Until(t, "asleep", func() bool { return p.review5SleepingOn(&f.s) == 1 })
 		var woke bool
 		if viaSettle {
 			woke = f.s.settle(nil)
@@ -75,7 +89,7 @@ func TestReview5CompleteReportsWokeForSleeper(t *testing.T) {
 				t.Errorf("sleep returned false for lend=false")
 			}
 		})
-		if n := p.sleepingOn(&f.s); n != 0 {
+		if n := p.review5SleepingOn(&f.s); n != 0 {
 			t.Errorf("%d sleepers left on a completed task", n)
 		}
 	}
@@ -262,7 +276,7 @@ func TestReview5BlockedGroupTaskSleeperWakes(t *testing.T) {
 			f := g.tasks[0]
 			g.mu.Unlock()
 			close(goWait)
-			review5Until(t, "asleep", func() bool { return p.sleepingOn(&f.s) == 1 })
+			review5Until(t, "asleep", func() bool { return p.review5SleepingOn(&f.s) == 1 })
 			var want error
 			if viaClose {
 				want = ErrClosed

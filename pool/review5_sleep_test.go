@@ -39,27 +39,39 @@ func r5Within(t *testing.T, what string, f func()) {
 	}
 }
 
-// r5Close closes p, reporting a Close that hangs (after a failure that left
-// a task blocked) instead of hanging the suite.
-func r5Close(t *testing.T, p *pool.Pool) {
+// r5Wait is r5Within for a deferred cleanup: it reports a hang with
+// Errorf, and reports whether f returned.
+func r5Wait(t *testing.T, what string, f func()) bool {
 	t.Helper()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		p.Close()
+		f()
 	}()
 	select {
 	case <-done:
+		return true
 	case <-time.After(r5Hang):
-		t.Errorf("Close still blocked after %v", r5Hang)
+		t.Errorf("%s: still blocked after %v: a hang", what, r5Hang)
+		return false
 	}
+}
+
+// r5Close closes p, reporting a Close that hangs (after a failure that left
+// a task blocked) instead of hanging the suite.
+func r5Close(t *testing.T, p *pool.Pool) {
+	t.Helper()
+	r5Wait(t, "Close", func() { p.Close() })
 }
 
 // r5UntilSleeping yields until n Waits sleep on f; it fails t after r5Hang.
 func r5UntilSleeping[R any](t *testing.T, p *pool.Pool, f *pool.Future[R], n int) {
 	t.Helper()
 	deadline := time.Now().Add(r5Hang)
-	for pool.Review5Sleepers(p, f) < n {
+	for k := pool.Review5Sleepers(p, f); k < n; k = pool.Review5Sleepers(p, f) {
+		if k < 0 {
+			t.Fatalf("the chain of Waits asleep on the task does not end")
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%d Waits asleep on the task after %v, want %d", pool.Review5Sleepers(p, f), r5Hang, n)
 		}
@@ -177,6 +189,8 @@ func TestReview5EveryOutcomeWakesEverySleeper(t *testing.T) {
 				p := pool.New(context.Background(), 2)
 				defer r5Close(t, p)
 				release, started := make(chan struct{}), make(chan struct{})
+				var once sync.Once
+				defer once.Do(func() { close(release) }) // after a failure
 				f := pool.Submit(p, func(context.Context) (int, error) {
 					close(started)
 					<-release
@@ -188,7 +202,7 @@ func TestReview5EveryOutcomeWakesEverySleeper(t *testing.T) {
 				}
 				n, collect := r5Waiters(t, f, 20)
 				r5UntilSleeping(t, p, f, n)
-				close(release)
+				once.Do(func() { close(release) })
 				r5Check(t, collect(), o.want)
 				if k := pool.Review5Sleepers(p, f); k != 0 {
 					t.Errorf("%d sleepers left on a completed task", k)
@@ -618,14 +632,16 @@ func TestReview5BlockingWaitAllocs(t *testing.T) {
 	toRelease := make(chan *pool.Future[int])
 	wg.Go(func() {
 		for f := range toRelease {
-			pool.UntilSleeping(p, f, k)
+			for pool.Review5Sleepers(p, f) < k {
+				runtime.Gosched()
+			}
 			release <- struct{}{}
 		}
 	})
 	defer func() {
 		close(jobs)
 		close(toRelease)
-		wg.Wait()
+		r5Wait(t, "the waiter goroutines", wg.Wait)
 	}()
 	sleepOn := func(f *pool.Future[int], context bool) {
 		toRelease <- f
@@ -652,7 +668,9 @@ func TestReview5BlockingWaitAllocs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := testing.AllocsPerRun(200, tt.f); got > tt.want {
+			var got float64
+			r5Within(t, "the runs", func() { got = testing.AllocsPerRun(200, tt.f) })
+			if got > tt.want {
 				t.Errorf("%v allocations per run, want at most %v", got, tt.want)
 			}
 		})
