@@ -676,3 +676,51 @@ func TestReview5BlockingWaitAllocs(t *testing.T) {
 		})
 	}
 }
+
+// A worker whose finished task woke a sleeping Wait yields before it runs
+// its next task, so that the Wait, next on the worker's P, returns first
+// (work's yield on settle's woke report; it kept a Group's Wait from coming
+// back tens of ms late). At GOMAXPROCS 1: a Wait asleep on a task, a second
+// task queued behind it on the one worker; the Wait must mostly see the
+// second task not yet started. Counted over trials: the scheduler may, one
+// time in 61, take the yielding worker first from the global queue.
+//
+// Catches settle reporting no wakeup for a task whose only waiter sleeps
+// (the worker then runs the next task at once, every time).
+func TestReview5WokenSleeperRunsBeforeNextTask(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	p := pool.New(context.Background(), 1)
+	defer r5Close(t, p)
+	const trials = 40
+	first := 0
+	for range trials {
+		release, started := make(chan struct{}), make(chan struct{})
+		a := pool.Submit(p, func(context.Context) (int, error) {
+			close(started)
+			<-release
+			return 1, nil
+		})
+		<-started
+		var bStarted atomic.Bool
+		b := pool.Submit(p, func(context.Context) (int, error) {
+			bStarted.Store(true)
+			return 2, nil
+		})
+		seen := make(chan bool)
+		go func() {
+			a.Wait()
+			seen <- bStarted.Load()
+		}()
+		r5UntilSleeping(t, p, a, 1)
+		close(release)
+		r5Within(t, "the Wait", func() {
+			if !<-seen {
+				first++
+			}
+			b.Wait()
+		})
+	}
+	if first < trials*3/4 {
+		t.Errorf("the woken Wait returned before the next task started in %d of %d trials, want most", first, trials)
+	}
+}
