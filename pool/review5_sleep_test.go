@@ -157,6 +157,26 @@ func r5Check(t *testing.T, rs []r5Result, want func(v int, err error) bool) {
 
 var errR5 = errors.New("r5: failed")
 
+// r5Outcomes are the ways a task that runs ends, with what its Future must
+// say.
+var r5Outcomes = []struct {
+	name string
+	fn   func() (int, error)
+	want func(v int, err error) bool
+}{
+	{"value", func() (int, error) { return 7, nil },
+		func(v int, err error) bool { return v == 7 && err == nil }},
+	{"error", func() (int, error) { return 0, errR5 },
+		func(v int, err error) bool { return errors.Is(err, errR5) }},
+	{"panic", func() (int, error) { panic("r5 boom") },
+		func(v int, err error) bool {
+			var pe *errgroupx.PanicError
+			return errors.As(err, &pe) && pe.Value == "r5 boom"
+		}},
+	{"Goexit", func() (int, error) { runtime.Goexit(); return 0, nil },
+		func(v int, err error) bool { return errors.Is(err, errgroupx.ErrGoexit) }},
+}
+
 // Every way a running task ends (a value, an error, a panic, Goexit) wakes
 // every Wait asleep on it with that result, with Done's channel made before
 // the Waits or not (settle closes it, or stores the closed one). GUARANTEES
@@ -166,24 +186,7 @@ var errR5 = errors.New("r5: failed")
 // Catches completeLocked not waking (every case hangs), wakeLocked waking
 // the first sleeper alone, and a wake only when settle made no channel.
 func TestReview5EveryOutcomeWakesEverySleeper(t *testing.T) {
-	outcomes := []struct {
-		name string
-		fn   func() (int, error)
-		want func(v int, err error) bool
-	}{
-		{"value", func() (int, error) { return 7, nil },
-			func(v int, err error) bool { return v == 7 && err == nil }},
-		{"error", func() (int, error) { return 0, errR5 },
-			func(v int, err error) bool { return errors.Is(err, errR5) }},
-		{"panic", func() (int, error) { panic("r5 boom") },
-			func(v int, err error) bool {
-				var pe *errgroupx.PanicError
-				return errors.As(err, &pe) && pe.Value == "r5 boom"
-			}},
-		{"Goexit", func() (int, error) { runtime.Goexit(); return 0, nil },
-			func(v int, err error) bool { return errors.Is(err, errgroupx.ErrGoexit) }},
-	}
-	for _, o := range outcomes {
+	for _, o := range r5Outcomes {
 		for _, doneFirst := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/Done made first=%v", o.name, doneFirst), func(t *testing.T) {
 				p := pool.New(context.Background(), 2)
@@ -723,4 +726,72 @@ func TestReview5WokenSleeperRunsBeforeNextTask(t *testing.T) {
 	if first < trials*3/4 {
 		t.Errorf("the woken Wait returned before the next task started in %d of %d trials, want most", first, trials)
 	}
+}
+
+// A task's Wait for its queued child lends its worker, which runs the child
+// on a helper goroutine (finishHelped, or goexit's for a helper): whatever
+// the child does, the task's Wait and the Waits asleep on the child outside
+// the pool all return its result, and the task's goroutine survives the
+// child's Goexit.
+//
+// Catches a wake missing on the helper's paths.
+func TestReview5LentWorkerChildOutcomesWakeSleepers(t *testing.T) {
+	for _, o := range r5Outcomes {
+		t.Run(o.name, func(t *testing.T) {
+			p := pool.New(context.Background(), 1)
+			defer r5Close(t, p)
+			children := make(chan *pool.Future[int], 1)
+			goWait := make(chan struct{})
+			var once sync.Once
+			defer once.Do(func() { close(goWait) }) // after a failure
+			parent := pool.Submit(p, func(ctx context.Context) (int, error) {
+				c := pool.Submit(p, func(context.Context) (int, error) { return o.fn() })
+				children <- c
+				<-goWait
+				v, err := c.Wait()
+				if !o.want(v, err) {
+					return 0, fmt.Errorf("the task's Wait got %d, %v", v, err)
+				}
+				return 1, nil
+			})
+			c := <-children
+			n, collect := r5Waiters(t, c, 10)
+			r5UntilSleeping(t, p, c, n)
+			once.Do(func() { close(goWait) })
+			r5Check(t, collect(), o.want)
+			r5Within(t, "the task", func() {
+				if v, err := parent.Wait(); v != 1 || err != nil {
+					t.Errorf("the task: %d, %v", v, err)
+				}
+			})
+		})
+	}
+}
+
+// A task's Wait on a task of another pool, queued there: the caller is a
+// pool goroutine but not that pool's, so it lends nothing there and sleeps,
+// and wakes when the other pool runs the task.
+func TestReview5WaitInTaskOnAnotherPool(t *testing.T) {
+	p1 := pool.New(context.Background(), 1)
+	defer r5Close(t, p1)
+	p2 := pool.New(context.Background(), 1)
+	defer r5Close(t, p2)
+	release, started := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	defer once.Do(func() { close(release) })
+	pool.Submit(p2, func(context.Context) (int, error) {
+		close(started)
+		<-release
+		return 0, nil
+	})
+	<-started
+	other := pool.Submit(p2, returns(3)) // queued on p2
+	waiter := pool.Submit(p1, func(context.Context) (int, error) { return other.Wait() })
+	r5UntilSleeping(t, p2, other, 1)
+	once.Do(func() { close(release) })
+	r5Within(t, "the task", func() {
+		if v, err := waiter.Wait(); v != 3 || err != nil {
+			t.Errorf("the task's Wait on the other pool's task: %d, %v; want 3, nil", v, err)
+		}
+	})
 }
