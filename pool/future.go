@@ -124,11 +124,16 @@ func (p *Pool) sleep(s *taskState, lend bool) bool {
 	}
 	w.next = p.sleepers[s]
 	p.sleepers[s] = w
+	p.slept = max(p.slept, len(p.sleepers))
 	p.mu.Unlock()
 	<-w.wake
 	p.spare.Put(w)
 	return true
 }
+
+// keptSleepers is how many tasks with sleepers the map may have held and still
+// be kept once empty, so that the usual few Waits that block make nothing.
+const keptSleepers = 64
 
 // wakeLocked wakes the sleepers on s, which has completed.
 func (p *Pool) wakeLocked(s *taskState) {
@@ -137,6 +142,9 @@ func (p *Pool) wakeLocked(s *taskState) {
 		return
 	}
 	delete(p.sleepers, s)
+	if len(p.sleepers) == 0 && p.slept > keptSleepers {
+		p.sleepers, p.slept = nil, 0 // a map keeps its room: give a burst's back
+	}
 	for w != nil {
 		next := w.next
 		w.next = nil

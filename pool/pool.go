@@ -131,6 +131,7 @@ type Pool struct {
 	ticks    int                    // how many times reap has run
 	byID     map[uint64]*worker     // the pool's goroutines, by id, and the worker each runs tasks for
 	sleepers map[*taskState]*waiter // Waits blocked on a task, chained by next (sleep)
+	slept    int                    // the most tasks in sleepers since it was made
 	skipped  iter.Seq[task]         // what endLocked set aside, until settleSkipped completes it
 	stats    Stats
 	// What the next Wait returns: Go's errors, and whether tasks were

@@ -84,3 +84,35 @@ func TestSleepersWakeAtPoolEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestSleepersMapShrinks has Waits sleep on many tasks at once, then on a
+// few: once the many have woken, the map they grew is given back; the few's
+// is kept.
+func TestSleepersMapShrinks(t *testing.T) {
+	p := New(context.Background(), 1000)
+	defer p.Close()
+	burst := func(n int) {
+		release := make(chan struct{})
+		var wg sync.WaitGroup
+		for range n {
+			f := Submit(p, func(context.Context) (int, error) { <-release; return 1, nil })
+			wg.Go(func() { f.Wait() })
+			untilSleeping(p, &f.s, 1)
+		}
+		close(release)
+		wg.Wait()
+	}
+	sleepersMap := func() map[*taskState]*waiter {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.sleepers
+	}
+	burst(keptSleepers + 1)
+	if m := sleepersMap(); m != nil {
+		t.Errorf("after %d tasks slept on at once, the sleepers' map is kept (%d entries)", keptSleepers+1, len(m))
+	}
+	burst(keptSleepers)
+	if m := sleepersMap(); m == nil {
+		t.Errorf("after %d tasks slept on at once, the sleepers' map is dropped: the next Wait that blocks makes it again", keptSleepers)
+	}
+}
