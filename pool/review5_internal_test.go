@@ -37,8 +37,9 @@ func (p *Pool) review5SleepingOn(s *taskState) int {
 // blocked before it reports a hang.
 const review5Hang = 10 * time.Second
 
-// review5Within fails t unless f returns within review5Hang.
-func review5Within(t *testing.T, what string, f func()) {
+// Review5Within fails t unless f returns within review5Hang; f may call
+// t.Errorf, not t.Fatalf. The external tests use it too.
+func Review5Within(t *testing.T, what string, f func()) {
 	t.Helper()
 	done := make(chan struct{})
 	go func() {
@@ -84,7 +85,7 @@ func TestReview5CompleteReportsWokeForSleeper(t *testing.T) {
 		if !woke {
 			t.Errorf("settle via settle alone=%v: woke false with a Wait asleep on the task", viaSettle)
 		}
-		review5Within(t, "the sleeper", func() {
+		Review5Within(t, "the sleeper", func() {
 			if !<-back {
 				t.Errorf("sleep returned false for lend=false")
 			}
@@ -177,7 +178,7 @@ func TestReview5SettleSkippedRacesSleep(t *testing.T) {
 		}
 	})
 	start := time.Now()
-	review5Within(t, "a sleeper racing settleSkipped", func() {
+	Review5Within(t, "a sleeper racing settleSkipped", func() {
 		for i := 1; i <= rounds && time.Since(start) < budget; i++ {
 			f := &fs[i%len(fs)]
 			*f = Future[int]{}
@@ -300,18 +301,18 @@ func TestReview5BlockedGroupTaskSleeperWakes(t *testing.T) {
 					defer close(closeDone)
 					p.Close()
 				}()
-				review5Within(t, "the task's Group.Wait", func() {
+				Review5Within(t, "the task's Group.Wait", func() {
 					<-added // refused: its Go returned
 					if _, err := tf.Wait(); !errors.Is(err, want) {
 						t.Errorf("Group.Wait in the task: %v, want %v", err, want)
 					}
 				})
 				close(releaseU)
-				review5Within(t, "Close", func() { <-closeDone })
+				Review5Within(t, "Close", func() { <-closeDone })
 			} else {
 				want = ErrPoolEnded
 				cancel()
-				review5Within(t, "the task's Group.Wait", func() {
+				Review5Within(t, "the task's Group.Wait", func() {
 					<-added
 					if _, err := tf.Wait(); !errors.Is(err, want) {
 						t.Errorf("Group.Wait in the task: %v, want %v", err, want)

@@ -23,22 +23,6 @@ import (
 
 const r5Hang = 10 * time.Second
 
-// r5Within fails t unless f returns within r5Hang. f may call t.Errorf, not
-// t.Fatalf.
-func r5Within(t *testing.T, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-	case <-time.After(r5Hang):
-		t.Fatalf("%s: still blocked after %v: a hang", what, r5Hang)
-	}
-}
-
 // r5Wait is r5Within for a deferred cleanup: it reports a hang with
 // Errorf, and reports whether f returned.
 func r5Wait(t *testing.T, what string, f func()) bool {
@@ -137,7 +121,7 @@ func r5Waiters(t *testing.T, f *pool.Future[int], n int) (sleepers int, collect 
 	return sleepers, func() []r5Result {
 		t.Helper()
 		defer cancel()
-		r5Within(t, "the waiters", wg.Wait)
+		pool.Review5Within(t, "the waiters", wg.Wait)
 		return results
 	}
 }
@@ -386,7 +370,7 @@ func TestReview5QueuedTaskEveryEndWakesSleepers(t *testing.T) {
 			}
 			n, collect := r5Waiters(t, f, 20)
 			r5UntilSleeping(t, e.p, f, n)
-			r5Within(t, "ending the task", func() { tt.end(e) })
+			pool.Review5Within(t, "ending the task", func() { tt.end(e) })
 			r5Check(t, collect(), tt.want)
 			if k := pool.Review5Sleepers(e.p, f); k != 0 {
 				t.Errorf("%d sleepers left on a completed task", k)
@@ -437,7 +421,7 @@ func TestReview5WaitInTaskLendsForQueuedChild(t *testing.T) {
 				return v + w, err
 			})
 			var outside int
-			r5Within(t, "the task and its waiters", func() {
+			pool.Review5Within(t, "the task and its waiters", func() {
 				outside, _ = (<-children).Wait()
 				if v, err := parent.Wait(); v != 11 || err != nil {
 					t.Errorf("the task returned %d, %v; want 11, nil", v, err)
@@ -486,7 +470,7 @@ func TestReview5WaitInTaskSleepsOnRunningChild(t *testing.T) {
 	c := <-childs
 	r5UntilSleeping(t, p, c, 1) // the task, not lending
 	close(release)
-	r5Within(t, "the task", func() {
+	pool.Review5Within(t, "the task", func() {
 		if v, err := parent.Wait(); v != 4+28 || err != nil {
 			t.Errorf("the task returned %d, %v; want 32, nil", v, err)
 		}
@@ -672,7 +656,7 @@ func TestReview5BlockingWaitAllocs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got float64
-			r5Within(t, "the runs", func() { got = testing.AllocsPerRun(200, tt.f) })
+			pool.Review5Within(t, "the runs", func() { got = testing.AllocsPerRun(200, tt.f) })
 			if got > tt.want {
 				t.Errorf("%v allocations per run, want at most %v", got, tt.want)
 			}
@@ -716,7 +700,7 @@ func TestReview5WokenSleeperRunsBeforeNextTask(t *testing.T) {
 		}()
 		r5UntilSleeping(t, p, a, 1)
 		close(release)
-		r5Within(t, "the Wait", func() {
+		pool.Review5Within(t, "the Wait", func() {
 			if !<-seen {
 				first++
 			}
@@ -759,7 +743,7 @@ func TestReview5LentWorkerChildOutcomesWakeSleepers(t *testing.T) {
 			r5UntilSleeping(t, p, c, n)
 			once.Do(func() { close(goWait) })
 			r5Check(t, collect(), o.want)
-			r5Within(t, "the task", func() {
+			pool.Review5Within(t, "the task", func() {
 				if v, err := parent.Wait(); v != 1 || err != nil {
 					t.Errorf("the task: %d, %v", v, err)
 				}
@@ -789,7 +773,7 @@ func TestReview5WaitInTaskOnAnotherPool(t *testing.T) {
 	waiter := pool.Submit(p1, func(context.Context) (int, error) { return other.Wait() })
 	r5UntilSleeping(t, p2, other, 1)
 	once.Do(func() { close(release) })
-	r5Within(t, "the task", func() {
+	pool.Review5Within(t, "the task", func() {
 		if v, err := waiter.Wait(); v != 3 || err != nil {
 			t.Errorf("the task's Wait on the other pool's task: %d, %v; want 3, nil", v, err)
 		}
