@@ -119,12 +119,12 @@ func (p *Pool) sleep(s *taskState, lend bool) bool {
 		return false
 	}
 	w := p.spare.Get().(*waiter)
-	if p.sleepers == nil {
-		p.sleepers = make(map[*taskState]*waiter)
+	if p.asleep == nil {
+		p.asleep = make(map[*taskState]*waiter)
 	}
-	w.next = p.sleepers[s]
-	p.sleepers[s] = w
-	p.slept = max(p.slept, len(p.sleepers))
+	w.next = p.asleep[s]
+	p.asleep[s] = w
+	p.slept = max(p.slept, len(p.asleep))
 	p.mu.Unlock()
 	<-w.wake
 	p.spare.Put(w)
@@ -137,13 +137,13 @@ const keptSleepers = 64
 
 // wakeLocked wakes the sleepers on s, which has completed.
 func (p *Pool) wakeLocked(s *taskState) {
-	w := p.sleepers[s]
+	w := p.asleep[s]
 	if w == nil {
 		return
 	}
-	delete(p.sleepers, s)
-	if len(p.sleepers) == 0 && p.slept > keptSleepers {
-		p.sleepers, p.slept = nil, 0 // a map keeps its room: give a burst's back
+	delete(p.asleep, s)
+	if len(p.asleep) == 0 && p.slept > keptSleepers {
+		p.asleep, p.slept = nil, 0 // a map keeps its room: give a burst's back
 	}
 	for w != nil {
 		next := w.next

@@ -58,8 +58,9 @@ const defaultIdle = time.Second
 type Pool struct {
 	// Files: queue.go the queue and blocked submitters; worker.go a
 	// worker's life; nest.go nested work; lifecycle.go the end of ctx, Wait
-	// and Close; submit.go the adders; ctx.go a task's ctx. Each changes,
-	// under mu, only the state it is named after.
+	// and Close; submit.go the adders; ctx.go a task's ctx; future.go a
+	// Future and the Waits asleep on it. Each changes, under mu, only the
+	// state it is named after.
 	//
 	// Phases, moved forward by Close alone:
 	//
@@ -116,24 +117,28 @@ type Pool struct {
 	drained sync.Cond // on mu: Wait and Close, waiting for no task queued or running
 
 	// Guarded by mu.
-	bound    int       // most task functions running at once: Resize
-	size     int       // the queue's room
-	active   int       // task functions running that do not lend their worker
-	starved  []*worker // workers that could run a wanted task but for the bound (nest.go)
-	phase    phase
-	ended    bool
-	endErr   error                  // what the tasks skipped by the end fail with, once ended
-	queue    taskQueue              // the queued tasks, and dead ones (queue.go)
-	waiters  waiterList             // the blocked submitters, oldest first
-	idle     []*worker              // parked workers, the last parked last
-	waker    *worker                // the worker last handed a task, maybe not yet started (sendingLocked)
-	reaper   *time.Timer            // armed while workers idle: reap
-	ticks    int                    // how many times reap has run
-	byID     map[uint64]*worker     // the pool's goroutines, by id, and the worker each runs tasks for
-	sleepers map[*taskState]*waiter // Waits blocked on a task, chained by next (sleep)
-	slept    int                    // the most tasks in sleepers since it was made
-	skipped  iter.Seq[task]         // what endLocked set aside, until settleSkipped completes it
-	stats    Stats
+	bound   int       // most task functions running at once: Resize
+	size    int       // the queue's room
+	active  int       // task functions running that do not lend their worker
+	starved []*worker // workers that could run a wanted task but for the bound (nest.go)
+	phase   phase
+	ended   bool
+	endErr  error              // what the tasks skipped by the end fail with, once ended
+	queue   taskQueue          // the queued tasks, and dead ones (queue.go)
+	waiters waiterList         // the blocked submitters, oldest first
+	idle    []*worker          // parked workers, the last parked last
+	waker   *worker            // the worker last handed a task, maybe not yet started (sendingLocked)
+	reaper  *time.Timer        // armed while workers idle: reap
+	ticks   int                // how many times reap has run
+	byID    map[uint64]*worker // the pool's goroutines, by id, and the worker each runs tasks for
+	skipped iter.Seq[task]     // what endLocked set aside, until settleSkipped completes it
+	stats   Stats
+
+	// The Waits asleep on a task, chained by next (sleep), and the most
+	// tasks in asleep since it was made.
+	asleep map[*taskState]*waiter
+	slept  int
+
 	// What the next Wait returns: Go's errors, and whether tasks were
 	// skipped by the end, or Go refused by Close.
 	errs       []error

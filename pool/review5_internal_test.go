@@ -25,7 +25,7 @@ func (p *Pool) review5SleepingOn(s *taskState) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := 0
-	for w := p.sleepers[s]; w != nil; w = w.next {
+	for w := p.asleep[s]; w != nil; w = w.next {
 		if n++; n > 1<<16 {
 			return -1
 		}

@@ -13,7 +13,7 @@ func (p *Pool) sleepingOn(s *taskState) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := 0
-	for w := p.sleepers[s]; w != nil; w = w.next {
+	for w := p.asleep[s]; w != nil; w = w.next {
 		n++
 	}
 	return n
@@ -105,7 +105,7 @@ func TestSleepersMapShrinks(t *testing.T) {
 	sleepersMap := func() map[*taskState]*waiter {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		return p.sleepers
+		return p.asleep
 	}
 	burst(keptSleepers + 1)
 	if m := sleepersMap(); m != nil {
