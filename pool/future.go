@@ -106,7 +106,8 @@ func (p *Pool) mayNeedLendLocked(s *taskState) bool {
 // sleep blocks until s completes, and reports true; or, if lend is true and
 // the wait may need the caller's worker (mayNeedLend), reports false at once.
 // Its waiter is recycled and woken by wakeLocked: a Wait that blocks makes
-// nothing, and a task that no one waits for costs no atomic for its waiters.
+// nothing, and a task that no one waits for pays for waiters only settle's
+// load of parked.
 func (p *Pool) sleep(s *taskState, lend bool) bool {
 	p.mu.Lock()
 	s.parked.Store(true) // before completed: settle or this sees the other
@@ -248,7 +249,7 @@ type taskState struct {
 	queued  bool        // in the queue; in it but not queued: dead
 	blocked bool        // its submitter is in waiters
 	toWait  bool        // GoContext's or GoKey's: its error goes to Wait
-	parked  atomic.Bool // a waiter sleeps, or is about to (Pool.sleep); beside the bools, Future[int] stays 64 bytes
+	parked  atomic.Bool // a Wait has looked whether to sleep (Pool.sleep), and may; beside the bools, Future[int] stays 64 bytes
 }
 
 // caller is what a task with a caller's ctx or a key carries besides a

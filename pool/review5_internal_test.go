@@ -15,31 +15,14 @@ import (
 // wake). These tests reach the internals; review5_sleep_test.go drives the
 // public API.
 
-// Review5Sleepers returns how many Waits sleep on f now, for the external
-// tests, or -1 if the chain of its sleepers does not end.
-func Review5Sleepers[R any](p *Pool, f *Future[R]) int { return p.review5SleepingOn(&f.s) }
-
-// review5SleepingOn is sleepingOn that gives up, with -1, on a chain longer
-// than any test makes: a cycle, which would hold mu for good.
-func (p *Pool) review5SleepingOn(s *taskState) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := 0
-	for w := p.asleep[s]; w != nil; w = w.next {
-		if n++; n > 1<<16 {
-			return -1
-		}
-	}
-	return n
-}
-
 // review5Hang is how long a test lets a goroutine it expects back stay
 // blocked before it reports a hang.
 const review5Hang = 10 * time.Second
 
-// Review5Within fails t unless f returns within review5Hang; f may call
-// t.Errorf, not t.Fatalf. The external tests use it too.
-func Review5Within(t *testing.T, what string, f func()) {
+// Review5Wait reports whether f returned within review5Hang, and reports a
+// hang with t.Errorf if not; f may call t.Errorf, not t.Fatalf. The
+// external tests use it too, for deferred cleanups.
+func Review5Wait(t *testing.T, what string, f func()) bool {
 	t.Helper()
 	done := make(chan struct{})
 	go func() {
@@ -48,8 +31,18 @@ func Review5Within(t *testing.T, what string, f func()) {
 	}()
 	select {
 	case <-done:
+		return true
 	case <-time.After(review5Hang):
-		t.Fatalf("%s: still blocked after %v: a hang", what, review5Hang)
+		t.Errorf("%s: still blocked after %v: a hang", what, review5Hang)
+		return false
+	}
+}
+
+// Review5Within is Review5Wait that stops t on a hang.
+func Review5Within(t *testing.T, what string, f func()) {
+	t.Helper()
+	if !Review5Wait(t, what, f) {
+		t.FailNow()
 	}
 }
 
@@ -68,7 +61,7 @@ func TestReview5CompleteReportsWokeForSleeper(t *testing.T) {
 		f.s.pool = p
 		back := make(chan bool)
 		go func() { back <- p.sleep(&f.s, false) }()
-		review5Until(t, "asleep", func() bool { return p.review5SleepingOn(&f.s) == 1 })
+		review5Until(t, "asleep", func() bool { return p.sleepingOn(&f.s) == 1 })
 		var woke bool
 		if viaSettle {
 			woke = f.s.settle(nil)
@@ -90,7 +83,7 @@ func TestReview5CompleteReportsWokeForSleeper(t *testing.T) {
 				t.Errorf("sleep returned false for lend=false")
 			}
 		})
-		if n := p.review5SleepingOn(&f.s); n != 0 {
+		if n := p.sleepingOn(&f.s); n != 0 {
 			t.Errorf("%d sleepers left on a completed task", n)
 		}
 	}
@@ -291,7 +284,7 @@ func TestReview5BlockedGroupTaskSleeperWakes(t *testing.T) {
 			f := g.tasks[0]
 			g.mu.Unlock()
 			close(goWait)
-			review5Until(t, "asleep", func() bool { return p.review5SleepingOn(&f.s) == 1 })
+			review5Until(t, "asleep", func() bool { return p.sleepingOn(&f.s) == 1 })
 			var want error
 			if viaClose {
 				want = ErrClosed

@@ -23,41 +23,23 @@ import (
 
 const r5Hang = 10 * time.Second
 
-// r5Wait is r5Within for a deferred cleanup: it reports a hang with
-// Errorf, and reports whether f returned.
-func r5Wait(t *testing.T, what string, f func()) bool {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-		return true
-	case <-time.After(r5Hang):
-		t.Errorf("%s: still blocked after %v: a hang", what, r5Hang)
-		return false
-	}
-}
-
 // r5Close closes p, reporting a Close that hangs (after a failure that left
 // a task blocked) instead of hanging the suite.
 func r5Close(t *testing.T, p *pool.Pool) {
 	t.Helper()
-	r5Wait(t, "Close", func() { p.Close() })
+	pool.Review5Wait(t, "Close", func() { p.Close() })
 }
 
 // r5UntilSleeping yields until n Waits sleep on f; it fails t after r5Hang.
 func r5UntilSleeping[R any](t *testing.T, p *pool.Pool, f *pool.Future[R], n int) {
 	t.Helper()
 	deadline := time.Now().Add(r5Hang)
-	for k := pool.Review5Sleepers(p, f); k < n; k = pool.Review5Sleepers(p, f) {
+	for k := pool.Sleepers(p, f); k < n; k = pool.Sleepers(p, f) {
 		if k < 0 {
 			t.Fatalf("the chain of Waits asleep on the task does not end")
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d Waits asleep on the task after %v, want %d", pool.Review5Sleepers(p, f), r5Hang, n)
+			t.Fatalf("%d Waits asleep on the task after %v, want %d", pool.Sleepers(p, f), r5Hang, n)
 		}
 		runtime.Gosched()
 	}
@@ -191,7 +173,7 @@ func TestReview5EveryOutcomeWakesEverySleeper(t *testing.T) {
 				r5UntilSleeping(t, p, f, n)
 				once.Do(func() { close(release) })
 				r5Check(t, collect(), o.want)
-				if k := pool.Review5Sleepers(p, f); k != 0 {
+				if k := pool.Sleepers(p, f); k != 0 {
 					t.Errorf("%d sleepers left on a completed task", k)
 				}
 			})
@@ -372,7 +354,7 @@ func TestReview5QueuedTaskEveryEndWakesSleepers(t *testing.T) {
 			r5UntilSleeping(t, e.p, f, n)
 			pool.Review5Within(t, "ending the task", func() { tt.end(e) })
 			r5Check(t, collect(), tt.want)
-			if k := pool.Review5Sleepers(e.p, f); k != 0 {
+			if k := pool.Sleepers(e.p, f); k != 0 {
 				t.Errorf("%d sleepers left on a completed task", k)
 			}
 			e.release()
@@ -523,7 +505,7 @@ func TestReview5SynctestSleepersDurablyBlocked(t *testing.T) {
 			}()
 		}
 		synctest.Wait()
-		if a, b := pool.Review5Sleepers(p, fa), pool.Review5Sleepers(p, fb); a != 4 || b != 4 {
+		if a, b := pool.Sleepers(p, fa), pool.Sleepers(p, fb); a != 4 || b != 4 {
 			t.Fatalf("asleep: %d on the running task, %d on the queued one; want 4 and 4", a, b)
 		}
 		if len(results) != 0 {
@@ -619,7 +601,7 @@ func TestReview5BlockingWaitAllocs(t *testing.T) {
 	toRelease := make(chan *pool.Future[int])
 	wg.Go(func() {
 		for f := range toRelease {
-			for pool.Review5Sleepers(p, f) < k {
+			for pool.Sleepers(p, f) < k {
 				runtime.Gosched()
 			}
 			release <- struct{}{}
@@ -628,7 +610,7 @@ func TestReview5BlockingWaitAllocs(t *testing.T) {
 	defer func() {
 		close(jobs)
 		close(toRelease)
-		r5Wait(t, "the waiter goroutines", wg.Wait)
+		pool.Review5Wait(t, "the waiter goroutines", wg.Wait)
 	}()
 	sleepOn := func(f *pool.Future[int], context bool) {
 		toRelease <- f

@@ -8,23 +8,33 @@ import (
 	"testing"
 )
 
-// sleepingOn returns how many Waits sleep on s.
+// sleepingOn returns how many Waits sleep on s, or -1 if the chain of its
+// sleepers is longer than any test makes: a cycle, which would hold mu for
+// good.
 func (p *Pool) sleepingOn(s *taskState) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := 0
 	for w := p.asleep[s]; w != nil; w = w.next {
-		n++
+		if n++; n > 1<<16 {
+			return -1
+		}
 	}
 	return n
 }
+
+// Sleepers is sleepingOn for the external tests.
+func Sleepers[R any](p *Pool, f *Future[R]) int { return p.sleepingOn(&f.s) }
 
 // UntilSleeping yields until n Waits sleep on f, for the external tests.
 func UntilSleeping[R any](p *Pool, f *Future[R], n int) { untilSleeping(p, &f.s, n) }
 
 // untilSleeping yields until n Waits sleep on s.
 func untilSleeping(p *Pool, s *taskState, n int) {
-	for p.sleepingOn(s) < n {
+	for k := p.sleepingOn(s); k < n; k = p.sleepingOn(s) {
+		if k < 0 {
+			panic("the chain of Waits asleep on a task does not end")
+		}
 		runtime.Gosched()
 	}
 }
